@@ -1,0 +1,60 @@
+package io.github.segmenttotango;
+
+import io.github.segmenttotango.delivery.TotangoAnswers;
+import io.github.segmenttotango.delivery.TotangoForm;
+import io.github.segmenttotango.ingest.TrackingApiAnswers;
+import io.github.segmenttotango.ingest.SegmentRequestReader;
+import io.github.segmenttotango.ingest.WriteKeys;
+import io.github.segmenttotango.mapping.SegmentToTotango;
+import io.github.segmenttotango.state.DeadLetterStore;
+import io.github.segmenttotango.state.GroupContextStore;
+
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+
+/**
+ * Reads and checks the settings, then binds the beans the routes call by name:
+ * {@code segmentRequests}, {@code segmentToTotango}, {@code groupContexts}, {@code deadLetters},
+ * {@code totangoForm} and the {@code stateDataSource}.
+ */
+public class BundleConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
+
+    @Override
+    public void configure(CamelContext context) {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
+        properties.addOverrideProperty("totango.endpoint", settings.totangoUrl());
+        // Routes take durations in milliseconds: each duration setting also exists as <key>.millis.
+        settings.durations().forEach((key, duration) ->
+                properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));
+        Clock clock = Clock.systemUTC();
+
+        WriteKeys writeKeys = new WriteKeys(settings.writeKeys());
+        if (writeKeys.open()) {
+            LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
+        }
+        String jdbcUrl = properties.resolveProperty("bridge.state.jdbc-url")
+                .orElse("jdbc:h2:file:" + settings.dataDir().resolve("state/bridge"));
+        JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+
+        context.getRegistry().bind("stateDataSource", dataSource);
+        context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        context.getRegistry().bind("segmentToTotango", new SegmentToTotango(settings.mapping()));
+        context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),
+                settings.groupContextMaxEntries(), clock));
+        context.getRegistry().bind("deadLetters", new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock));
+        context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
+        context.getRegistry().bind("totangoAnswers", new TotangoAnswers());
+        context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
+        LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
+                settings.dataDir());
+    }
+}

@@ -1,0 +1,131 @@
+package io.github.segmenttotango;
+
+import io.github.segmenttotango.ingest.IngestLimits;
+import io.github.segmenttotango.mapping.MappingSettings;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Every setting of the bundle, read once at start and checked: a missing or malformed one stops
+ * the start with a message that names it and its environment variable.
+ */
+public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
+        String writeKeys, IngestLimits limits, Path dataDir, Duration groupContextTtl, long groupContextMaxEntries,
+        Map<String, Duration> durations) {
+
+    /** The duration settings the routes use, with their defaults. */
+    static final Map<String, String> ROUTE_DURATIONS = Map.of(
+            "totango.connect-timeout", "5s",
+            "totango.response-timeout", "10s",
+            "delivery.retry.initial-delay", "1s",
+            "delivery.retry.max-delay", "5m");
+
+    static final Map<String, String> REGION_URLS = Map.of(
+            "us", "https://sdr.totango.com/pixel.gif/",
+            "eu", "https://sdr-eu1.totango.com/pixel.gif/");
+
+    /** Reads and checks the settings; {@code setting} answers a key with its value or null. */
+    public static BundleSettings read(Function<String, String> setting) {
+        Reader read = new Reader(setting);
+        String serviceId = read.required("totango.service-id", "the Totango service id every call carries (sdr_s)");
+        String region = read.text("totango.region", "us").toLowerCase(Locale.ROOT);
+        if (!REGION_URLS.containsKey(region)) {
+            throw read.invalid("totango.region", "must be us or eu, not '" + region + "'");
+        }
+        String url = read.text("totango.url", REGION_URLS.get(region));
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw read.invalid("totango.url", "must be an http:// or https:// URL");
+        }
+        MappingSettings mapping = new MappingSettings(read.text("totango.default-plan", ""),
+                read.bool("totango.track-named-pages", true), read.bool("totango.track-categorized-pages", true),
+                read.bool("totango.disable-heartbeat", false), read.text("totango.product-account-separator", "__"));
+        IngestLimits limits = new IngestLimits(read.positive("segment.limits.max-request-bytes", 512_000),
+                read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
+                read.positive("segment.limits.max-depth", 32), read.positive("segment.limits.max-event-bytes", 32_768),
+                read.positive("segment.limits.max-number-length", 100));
+        Path dataDir = writableFolder(read, "bridge.data-dir");
+        return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
+                read.text("segment.write-keys", ""), limits, dataDir,
+                read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
+                routeDurations(read));
+    }
+
+    private static Map<String, Duration> routeDurations(Reader read) {
+        Map<String, Duration> durations = new TreeMap<>();
+        ROUTE_DURATIONS.forEach((key, fallback) -> durations.put(key, read.duration(key, fallback)));
+        return durations;
+    }
+
+    private static Path writableFolder(Reader read, String key) {
+        Path folder = Path.of(read.text(key, "data")).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(folder);
+            Path probe = Files.createTempFile(folder, ".probe", ".tmp");
+            Files.delete(probe);
+        } catch (Exception e) {
+            throw read.invalid(key, "must be a writable folder; " + folder + " is not (" + e.getClass().getSimpleName() + ")");
+        }
+        return folder;
+    }
+
+    /** The environment variable that overrides a setting: upper case, dots and dashes as underscores. */
+    public static String environmentVariable(String key) {
+        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private record Reader(Function<String, String> setting) {
+
+        String text(String key, String fallback) {
+            String value = setting.apply(key);
+            return value == null || value.isBlank() ? fallback : value.trim();
+        }
+
+        String required(String key, String what) {
+            String value = text(key, null);
+            if (value == null) {
+                throw new IllegalArgumentException(key + " is required: set " + environmentVariable(key)
+                        + " or " + key + " in config/application.properties to " + what);
+            }
+            return value;
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String value = text(key, String.valueOf(fallback)).toLowerCase(Locale.ROOT);
+            if (!value.equals("true") && !value.equals("false")) {
+                throw invalid(key, "must be true or false, not '" + value + "'");
+            }
+            return Boolean.parseBoolean(value);
+        }
+
+        int positive(String key, int fallback) {
+            String value = text(key, String.valueOf(fallback));
+            try {
+                int number = Integer.parseInt(value);
+                if (number > 0) {
+                    return number;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw invalid(key, "must be a positive whole number, not '" + value + "'");
+        }
+
+        Duration duration(String key, String fallback) {
+            try {
+                return Durations.parse(key, text(key, fallback));
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, e.getMessage().substring(key.length() + 1));
+            }
+        }
+
+        IllegalArgumentException invalid(String key, String problem) {
+            return new IllegalArgumentException(key + " (" + environmentVariable(key) + ") " + problem);
+        }
+    }
+}

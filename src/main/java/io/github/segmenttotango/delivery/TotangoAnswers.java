@@ -1,0 +1,17 @@
+package io.github.segmenttotango.delivery;
+
+import org.apache.camel.http.base.HttpOperationFailedException;
+
+/** How Totango's HTTP answers are read (Segment's retry policy). */
+public final class TotangoAnswers {
+
+    /** 5xx except 501 and 505, 408 and 429 are worth sending again; any other status is final. */
+    public static boolean isRetryable(int status) {
+        return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+    }
+
+    /** Whether a failed call is refused for good: an HTTP answer whose status is not worth a retry. */
+    public static boolean isFinal(Exception failure) {
+        return failure instanceof HttpOperationFailedException http && !isRetryable(http.getStatusCode());
+    }
+}

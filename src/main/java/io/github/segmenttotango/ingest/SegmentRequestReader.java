@@ -1,0 +1,296 @@
+package io.github.segmenttotango.ingest;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import static io.github.segmenttotango.mapping.SegmentToTotango.text;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads one Segment Tracking API request (spec: Segment's HTTP API) into events: checks the content
+ * type, inflates gzip within the size limit, parses with bounded depth, checks the write key, merges
+ * a batch's {@code context} and {@code integrations} into its events, stamps {@code messageId},
+ * {@code receivedAt} and the corrected {@code timestamp}, and validates each event on its own.
+ *
+ * <p>A request that cannot be read at all is refused whole with an {@link IngestException}; an event
+ * that is invalid is refused alone and the others go on.
+ */
+public final class SegmentRequestReader {
+
+    /** The call of each path segment: short browser forms included; "batch" for batch and import. */
+    private static final Map<String, String> CALLS = Map.ofEntries(
+            Map.entry("identify", "identify"), Map.entry("i", "identify"),
+            Map.entry("group", "group"), Map.entry("g", "group"),
+            Map.entry("track", "track"), Map.entry("t", "track"),
+            Map.entry("page", "page"), Map.entry("p", "page"),
+            Map.entry("screen", "screen"), Map.entry("s", "screen"),
+            Map.entry("alias", "alias"), Map.entry("a", "alias"),
+            Map.entry("batch", "batch"), Map.entry("b", "batch"), Map.entry("import", "batch"));
+    static final List<String> TYPES = List.of("identify", "group", "track", "page", "screen", "alias");
+    private static final int MAX_MESSAGE_ID = 100;
+
+    private final IngestLimits limits;
+    private final WriteKeys writeKeys;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public SegmentRequestReader(IngestLimits limits, WriteKeys writeKeys, Clock clock) {
+        this.limits = limits;
+        this.writeKeys = writeKeys;
+        this.json = SegmentJson.mapper(limits);
+        this.clock = clock;
+    }
+
+    public ObjectMapper json() {
+        return json;
+    }
+
+    /** Whether a path segment after {@code /v1/} names a Tracking API call. */
+    public static boolean isCall(String call) {
+        return call != null && CALLS.containsKey(call);
+    }
+
+    public SegmentRequest read(Object body, String contentType, String contentEncoding, String authorization,
+            String call) {
+        String kind = CALLS.get(call);
+        if (kind == null) {
+            throw new IngestException(404, "unknown_call", "No such Tracking API call: /v1/" + call);
+        }
+        checkContentType(contentType);
+        String headerKey = WriteKeys.fromAuthorization(authorization);
+        if (headerKey != null) {
+            writeKeys.check(headerKey);
+        }
+        byte[] bytes = inflate(bytesOf(body), contentEncoding);
+        if (bytes.length > limits.maxRequestBytes()) {
+            throw tooLarge();
+        }
+        Parsed parsed = "batch".equals(kind) ? parseBatch(bytes) : parseSingle(bytes, kind);
+        if (headerKey == null) {
+            writeKeys.check(text(parsed.envelope.get("writeKey")));
+        }
+        return normalize(parsed);
+    }
+
+    // ---------------------------------------------------------------- bytes
+
+    private static void checkContentType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return;
+        }
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!type.equals("application/json") && !type.equals("text/plain")) {
+            throw new IngestException(415, "unsupported_media_type",
+                    "Content-Type must be application/json or text/plain, not " + truncate(type, 80));
+        }
+    }
+
+    /** The raw body as the HTTP server hands it over: bytes, or text for some content types. */
+    private static byte[] bytesOf(Object body) {
+        if (body == null) {
+            return new byte[0];
+        }
+        if (body instanceof byte[] bytes) {
+            return bytes;
+        }
+        if (body instanceof CharSequence text) {
+            return text.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        throw new IngestException(415, "unsupported_media_type", "The body must be JSON sent as application/json or text/plain");
+    }
+
+    private byte[] inflate(byte[] body, String contentEncoding) {
+        if (contentEncoding == null || contentEncoding.isBlank() || contentEncoding.equalsIgnoreCase("identity")) {
+            return body;
+        }
+        if (!contentEncoding.trim().equalsIgnoreCase("gzip")) {
+            throw new IngestException(415, "unsupported_content_encoding",
+                    "Content-Encoding must be gzip or none, not " + truncate(contentEncoding, 40));
+        }
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(body.length * 4, limits.maxRequestBytes()) + 1);
+            byte[] buffer = new byte[8192];
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                out.write(buffer, 0, read);
+                if (out.size() > limits.maxRequestBytes()) {
+                    throw tooLarge();
+                }
+            }
+            return out.toByteArray();
+        } catch (IOException corrupt) {
+            throw IngestException.badRequest("invalid_gzip", "The body is not valid gzip: " + corrupt.getMessage());
+        }
+    }
+
+    private IngestException tooLarge() {
+        return new IngestException(413, "request_too_large",
+                "The request body is larger than " + limits.maxRequestBytes() + " bytes (after gzip inflation)");
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    /** The request's top-level object and its events, each with its size as sent. */
+    private record Parsed(ObjectNode envelope, List<JsonNode> events, List<Integer> sizes, boolean batch) {
+    }
+
+    private Parsed parseSingle(byte[] bytes, String type) {
+        JsonNode node = parse(() -> json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(bytes));
+        if (node == null || !node.isObject()) {
+            throw IngestException.badRequest("invalid_shape", "The body must be a JSON object (one " + type + " event)");
+        }
+        ObjectNode event = (ObjectNode) node;
+        event.put("type", type);
+        return new Parsed(event, List.of(event), List.of(bytes.length), false);
+    }
+
+    private Parsed parseBatch(byte[] bytes) {
+        return parse(() -> {
+            try (JsonParser parser = json.createParser(bytes)) {
+                if (parser.nextToken() != JsonToken.START_OBJECT) {
+                    throw IngestException.badRequest("invalid_shape", "The body must be a JSON object with a batch array");
+                }
+                ObjectNode envelope = json.createObjectNode();
+                List<JsonNode> events = null;
+                List<Integer> sizes = new ArrayList<>();
+                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = parser.currentName();
+                    JsonToken value = parser.nextToken();
+                    if ("batch".equals(field) && value == JsonToken.START_ARRAY) {
+                        events = new ArrayList<>();
+                        while (parser.nextToken() != JsonToken.END_ARRAY) {
+                            if (events.size() == limits.maxBatchEvents()) {
+                                throw IngestException.badRequest("too_many_events",
+                                        "A batch holds at most " + limits.maxBatchEvents() + " events");
+                            }
+                            long start = parser.currentTokenLocation().getByteOffset();
+                            events.add(json.readTree(parser));
+                            sizes.add((int) (parser.currentLocation().getByteOffset() - start));
+                        }
+                    } else if ("batch".equals(field)) {
+                        throw IngestException.badRequest("invalid_shape", "batch must be an array of events");
+                    } else {
+                        envelope.set(field, json.readTree(parser));
+                    }
+                }
+                if (parser.nextToken() != null) {
+                    throw IngestException.badRequest("invalid_json", "Unexpected content after the JSON object");
+                }
+                if (events == null) {
+                    throw IngestException.badRequest("invalid_shape", "The body has no batch array");
+                }
+                return new Parsed(envelope, events, sizes, true);
+            }
+        });
+    }
+
+    private interface JsonRead<T> {
+        T read() throws IOException;
+    }
+
+    private static <T> T parse(JsonRead<T> read) {
+        try {
+            return read.read();
+        } catch (StreamConstraintsException limit) {
+            throw IngestException.badRequest("limit_exceeded", "The JSON exceeds a limit: " + firstLine(limit.getOriginalMessage()));
+        } catch (JsonProcessingException malformed) {
+            throw IngestException.badRequest("invalid_json", "The body is not valid JSON: " + firstLine(malformed.getOriginalMessage()));
+        } catch (IOException unreadable) {
+            throw IngestException.badRequest("invalid_json", "The body could not be read: " + firstLine(unreadable.getMessage()));
+        }
+    }
+
+    // ---------------------------------------------------------------- events
+
+    private SegmentRequest normalize(Parsed parsed) {
+        String receivedAt = SegmentEvents.now(clock);
+        JsonNode batchContext = parsed.batch ? parsed.envelope.get("context") : null;
+        JsonNode batchIntegrations = parsed.batch ? parsed.envelope.get("integrations") : null;
+        String batchSentAt = parsed.batch ? text(parsed.envelope.get("sentAt")) : null;
+        List<ObjectNode> events = new ArrayList<>(parsed.events.size());
+        List<SegmentRequest.RejectedEvent> rejected = new ArrayList<>();
+        for (int i = 0; i < parsed.events.size(); i++) {
+            JsonNode node = parsed.events.get(i);
+            String problem = problemOf(node, parsed.sizes.get(i));
+            if (problem != null) {
+                String messageId = node.isObject() ? text(node.get("messageId")) : null;
+                rejected.add(new SegmentRequest.RejectedEvent(i, messageId, "invalid_event", problem, node));
+                continue;
+            }
+            ObjectNode event = (ObjectNode) node;
+            event.remove("writeKey");
+            SegmentEvents.mergeMissing(event, "context", batchContext);
+            SegmentEvents.mergeMissing(event, "integrations", batchIntegrations);
+            SegmentEvents.stamp(event, receivedAt, batchSentAt);
+            events.add(event);
+        }
+        if (!parsed.batch && !rejected.isEmpty()) {
+            throw IngestException.badRequest("invalid_event", rejected.get(0).detail());
+        }
+        return new SegmentRequest(events, rejected);
+    }
+
+    /** Why an event cannot be taken, or null when it can. */
+    private String problemOf(JsonNode event, int size) {
+        if (!event.isObject()) {
+            return "an event must be a JSON object";
+        }
+        if (size > limits.maxEventBytes()) {
+            return "the event is larger than " + limits.maxEventBytes() + " bytes";
+        }
+        String type = text(event.get("type"));
+        if (type == null) {
+            return "the event has no type";
+        }
+        if (!TYPES.contains(type)) {
+            return "unknown type '" + truncate(type, 40) + "' (expected one of " + String.join(", ", TYPES) + ")";
+        }
+        if (text(event.get("userId")) == null && text(event.get("anonymousId")) == null) {
+            return "the " + type + " event has neither userId nor anonymousId";
+        }
+        String messageId = text(event.get("messageId"));
+        if (messageId != null && messageId.length() > MAX_MESSAGE_ID) {
+            return "messageId is longer than " + MAX_MESSAGE_ID + " characters";
+        }
+        if (type.equals("track") && text(event.get("event")) == null) {
+            return "the track event has no event name";
+        }
+        if (type.equals("group") && text(event.get("groupId")) == null) {
+            return "the group event has no groupId";
+        }
+        if (type.equals("alias") && text(event.get("previousId")) == null) {
+            return "the alias event has no previousId";
+        }
+        return null;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        String line = newline < 0 ? message : message.substring(0, newline);
+        return truncate(line.replaceAll("\\[Source: [^;\\]]*; ", "["), 200);
+    }
+
+    static String truncate(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max) + "...";
+    }
+}

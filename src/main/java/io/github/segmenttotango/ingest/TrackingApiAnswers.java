@@ -1,0 +1,81 @@
+package io.github.segmenttotango.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON answers of the Tracking API: what was accepted, or why the request was refused. */
+public final class TrackingApiAnswers {
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final int MAX_LISTED_ERRORS = 20;
+
+    /** A status and the JSON body that goes with it. */
+    public record Answer(int status, String json) {
+        public int getStatus() {
+            return status;
+        }
+
+        public String getJson() {
+            return json;
+        }
+    }
+
+    /**
+     * 200 with {@code {"success":true}} and the counts; when a batch's events were all refused, 400.
+     * Refused events are listed (the first ones) with their index and reason.
+     */
+    public Answer accepted(SegmentRequest request) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        boolean allRefused = request.events().isEmpty() && !request.rejected().isEmpty();
+        if (allRefused) {
+            body.put("code", "invalid_events");
+            body.put("message", "No event of the batch is valid");
+        } else {
+            body.put("success", true);
+        }
+        body.put("accepted", request.accepted());
+        body.put("rejected", request.rejected().size());
+        if (!request.rejected().isEmpty()) {
+            List<Map<String, Object>> errors = request.rejected().stream().limit(MAX_LISTED_ERRORS).map(rejected -> {
+                Map<String, Object> error = new LinkedHashMap<>();
+                error.put("index", rejected.index());
+                if (rejected.messageId() != null) {
+                    error.put("messageId", rejected.messageId());
+                }
+                error.put("reason", rejected.detail());
+                return error;
+            }).toList();
+            body.put("errors", errors);
+        }
+        return new Answer(allRefused ? 400 : 200, write(body));
+    }
+
+    /** The answer to a refused request: the refusal's status and {@code {"code", "message"}}. */
+    public Answer refusal(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IngestException refusal) {
+                return new Answer(refusal.status(), write(Map.of("code", refusal.code(), "message", refusal.getMessage())));
+            }
+        }
+        return failure(failure);
+    }
+
+    /** An unexpected failure: a 500 that says so, never a stack trace. */
+    public Answer failure(Throwable failure) {
+        return new Answer(500, write(Map.of("code", "internal_error",
+                "message", "The request could not be taken; it is safe to send it again")));
+    }
+
+    private static String write(Map<String, Object> body) {
+        try {
+            return JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

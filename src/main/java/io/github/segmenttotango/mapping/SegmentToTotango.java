@@ -1,0 +1,292 @@
+package io.github.segmenttotango.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT;
+import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT_ATTRIBUTE;
+import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT_NAME;
+import static io.github.segmenttotango.mapping.TotangoParams.ACTIVITY;
+import static io.github.segmenttotango.mapping.TotangoParams.CREATE_DATE;
+import static io.github.segmenttotango.mapping.TotangoParams.MODULE;
+import static io.github.segmenttotango.mapping.TotangoParams.PARENT_ID;
+import static io.github.segmenttotango.mapping.TotangoParams.PRODUCT_ID;
+import static io.github.segmenttotango.mapping.TotangoParams.USER;
+import static io.github.segmenttotango.mapping.TotangoParams.USER_ATTRIBUTE;
+
+/**
+ * The Segment to Totango mapping of {@code shared/spec/totango-mapping.md}: a parsed Segment event
+ * in, the Totango calls it makes out. Plain Java: no Camel, no I/O, no state. The group context
+ * cache and the account look-up belong to the caller.
+ */
+public final class SegmentToTotango {
+
+    static final String UNKNOWN = "Unknown";
+    static final String HEARTBEAT = "__heartbeat";
+    static final String HEARTBEAT_MODULE = "__system";
+    private static final List<String> DATE_TRAITS = List.of("created", "createdAt");
+    private static final List<String> ACCOUNT_SPECIAL_TRAITS = List.of("name", "created", "createdAt");
+    private static final List<String> USER_SPECIAL_TRAITS = List.of("created", "createdAt");
+    private static final List<String> PRODUCT_SPECIAL_FIELDS = List.of("id", "account_id");
+
+    private final MappingSettings settings;
+
+    public SegmentToTotango(MappingSettings settings) {
+        this.settings = settings;
+    }
+
+    public MappingSettings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- who and where
+
+    /** The call type of an event: identify, group, track, page, screen, alias. */
+    public static String callType(JsonNode event) {
+        return text(event.get("type"));
+    }
+
+    /** The Totango user of an event: its userId, else its anonymousId; null when it has neither. */
+    public static String userOf(JsonNode event) {
+        String userId = text(event.get("userId"));
+        return userId != null ? userId : text(event.get("anonymousId"));
+    }
+
+    /**
+     * The account of an identify, track or page (spec §2): {@code context.groupId}, else the cached
+     * group context of the user; null when there is none.
+     */
+    public static String accountOf(JsonNode event, GroupContext cached) {
+        String groupId = text(event.path("context").get("groupId"));
+        if (groupId != null) {
+            return groupId;
+        }
+        return cached == null ? null : cached.activityAccount();
+    }
+
+    /**
+     * Whether the event's {@code integrations} let it reach Totango (spec §4): not when
+     * {@code integrations.Totango} is false, nor when {@code integrations.All} is false without
+     * {@code integrations.Totango} being truthy.
+     */
+    public static boolean sendsToTotango(JsonNode event) {
+        JsonNode integrations = event.get("integrations");
+        if (integrations == null || !integrations.isObject()) {
+            return true;
+        }
+        JsonNode totango = integrations.get("Totango");
+        if (totango != null && !truthy(totango)) {
+            return false;
+        }
+        JsonNode all = integrations.get("All");
+        return all == null || truthy(all) || truthy(totango);
+    }
+
+    /** The group context a group call leaves for its user (spec §2, §4). */
+    public GroupContext groupContextOf(JsonNode group) {
+        String groupId = text(group.get("groupId"));
+        JsonNode product = totangoOptions(group).path("product");
+        String productId = text(product.get("id"));
+        return new GroupContext(groupId, productId == null ? null : productAccountId(groupId, product));
+    }
+
+    // ---------------------------------------------------------------- call types
+
+    /** identify (spec §3): user attributes on the account of the event. */
+    public List<TotangoCall> identify(JsonNode event, String account) {
+        Map<String, String> params = start(account, userOf(event));
+        putUserTraits(params, event.get("traits"));
+        return List.of(call(event, params));
+    }
+
+    /** group (spec §3, §4): the account call, and the product account call when a product is configured. */
+    public List<TotangoCall> group(JsonNode event) {
+        String groupId = text(event.get("groupId"));
+        String userId = text(event.get("userId"));
+        JsonNode traits = event.get("traits");
+        JsonNode options = totangoOptions(event);
+        JsonNode product = options.path("product");
+        String productId = text(product.get("id"));
+        boolean hierarchy = !options.path("enableHierarchy").isBoolean() || options.get("enableHierarchy").booleanValue();
+
+        if (productId != null && !hierarchy) {
+            Map<String, String> only = start(productAccountId(groupId, product), userId);
+            putAccountTraits(only, traits);
+            only.put(PRODUCT_ID, productId);
+            putDefaultPlan(only, traits);
+            return List.of(call(event, only));
+        }
+
+        Map<String, String> account = start(groupId, userId);
+        putAccountTraits(account, traits);
+        String parentId = text(options.path("parent").get("id"));
+        if (parentId != null) {
+            account.put(PARENT_ID, parentId);
+        }
+        putDefaultPlan(account, traits);
+        if (productId == null) {
+            return List.of(call(event, account));
+        }
+
+        Map<String, String> productAccount = start(productAccountId(groupId, product), userId);
+        productAccount.put(PRODUCT_ID, productId);
+        productAccount.put(PARENT_ID, groupId);
+        AttributeEncoder.putAll(productAccount, ACCOUNT_ATTRIBUTE, product, PRODUCT_SPECIAL_FIELDS);
+        return List.of(call(event, account), call(event, productAccount));
+    }
+
+    /** track (spec §3): one activity, with the event's {@code context.traits} as user attributes. */
+    public List<TotangoCall> track(JsonNode event, String account) {
+        Map<String, String> params = start(account, userOf(event));
+        params.put(ACTIVITY, orUnknown(text(event.get("event"))));
+        params.put(MODULE, orUnknown(text(event.path("properties").get("category"))));
+        putUserTraits(params, event.path("context").get("traits"));
+        return List.of(call(event, params));
+    }
+
+    /**
+     * page and screen (spec §3): a {@code Viewed <category> Page} activity and a
+     * {@code Viewed [<category> ]<name> Page} activity, each as its setting allows; heartbeats as they are.
+     */
+    public List<TotangoCall> page(JsonNode event, String account) {
+        String name = firstText(event.get("name"), event.path("properties").get("name"));
+        String category = firstText(event.get("category"), event.path("properties").get("category"));
+        if (HEARTBEAT.equals(name)) {
+            return settings.disableHeartbeat() ? List.of() : List.of(activity(event, account, HEARTBEAT, HEARTBEAT_MODULE));
+        }
+        String module = orUnknown(category);
+        List<TotangoCall> calls = new ArrayList<>(2);
+        if (settings.trackCategorizedPages() && category != null) {
+            calls.add(activity(event, account, "Viewed " + category + " Page", module));
+        }
+        if (settings.trackNamedPages() && name != null) {
+            String activity = category != null ? "Viewed " + category + " " + name + " Page" : "Viewed " + name + " Page";
+            calls.add(activity(event, account, activity, module));
+        }
+        return calls;
+    }
+
+    // ---------------------------------------------------------------- pieces
+
+    private TotangoCall activity(JsonNode event, String account, String activity, String module) {
+        Map<String, String> params = start(account, userOf(event));
+        params.put(ACTIVITY, activity);
+        params.put(MODULE, module);
+        putUserTraits(params, event.path("context").get("traits"));
+        return call(event, params);
+    }
+
+    private static Map<String, String> start(String account, String user) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put(ACCOUNT, account);
+        if (user != null) {
+            params.put(USER, user);
+        }
+        return params;
+    }
+
+    private static TotangoCall call(JsonNode event, Map<String, String> params) {
+        return new TotangoCall(text(event.get("messageId")), userOf(event), params);
+    }
+
+    /** User traits: {@code created}/{@code createdAt} become {@code Create Date}, the rest pass through. */
+    private static void putUserTraits(Map<String, String> params, JsonNode traits) {
+        if (traits == null || !traits.isObject()) {
+            return;
+        }
+        putCreateDate(params, USER_ATTRIBUTE, traits);
+        AttributeEncoder.putAll(params, USER_ATTRIBUTE, traits, USER_SPECIAL_TRAITS);
+        if (!params.containsKey(USER_ATTRIBUTE + "name")) {
+            String fullName = joinNonNull(text(traits.get("firstName")), text(traits.get("lastName")));
+            if (fullName != null) {
+                params.put(USER_ATTRIBUTE + "name", fullName);
+            }
+        }
+    }
+
+    /** Account traits: {@code name} is the display name, {@code created} the Create Date, the rest pass through. */
+    private static void putAccountTraits(Map<String, String> params, JsonNode traits) {
+        if (traits == null || !traits.isObject()) {
+            return;
+        }
+        String name = AttributeEncoder.encode(traits.get("name"));
+        if (name != null) {
+            params.put(ACCOUNT_NAME, name);
+        }
+        putCreateDate(params, ACCOUNT_ATTRIBUTE, traits);
+        AttributeEncoder.putAll(params, ACCOUNT_ATTRIBUTE, traits, ACCOUNT_SPECIAL_TRAITS);
+    }
+
+    private static void putCreateDate(Map<String, String> params, String prefix, JsonNode traits) {
+        for (String field : DATE_TRAITS) {
+            String date = AttributeEncoder.encodeDate(traits.get(field));
+            if (date != null) {
+                params.put(prefix + CREATE_DATE, date);
+                return;
+            }
+        }
+    }
+
+    private void putDefaultPlan(Map<String, String> params, JsonNode traits) {
+        boolean hasPlan = traits != null && traits.hasNonNull("plan");
+        String plan = settings.defaultPlan();
+        if (!hasPlan && plan != null && !plan.isEmpty()) {
+            params.put(ACCOUNT_ATTRIBUTE + "plan", plan);
+        }
+    }
+
+    private String productAccountId(String groupId, JsonNode product) {
+        String given = text(product.get("account_id"));
+        return given != null ? given : groupId + settings.productAccountSeparator() + text(product.get("id"));
+    }
+
+    private static JsonNode totangoOptions(JsonNode event) {
+        return event.path("integrations").path("Totango");
+    }
+
+    private static String orUnknown(String value) {
+        return value == null ? UNKNOWN : value;
+    }
+
+    private static String firstText(JsonNode first, JsonNode second) {
+        String value = text(first);
+        return value != null ? value : text(second);
+    }
+
+    private static String joinNonNull(String first, String last) {
+        if (first == null) {
+            return last;
+        }
+        return last == null ? first : first + " " + last;
+    }
+
+    /** The text of a scalar: strings as they are, numbers and booleans as JSON text; null for empty or missing. */
+    public static String text(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode() || node.isContainerNode()) {
+            return null;
+        }
+        String value = node.isBigDecimal() ? node.decimalValue().toString() : node.asText();
+        return value.isEmpty() ? null : value;
+    }
+
+    /** JavaScript truthiness, as analytics.js reads the integrations object. */
+    private static boolean truthy(JsonNode node) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return false;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isNumber()) {
+            return node.doubleValue() != 0;
+        }
+        if (node.isTextual()) {
+            return !node.textValue().isEmpty();
+        }
+        return true;
+    }
+}

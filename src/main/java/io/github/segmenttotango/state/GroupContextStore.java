@@ -1,0 +1,128 @@
+package io.github.segmenttotango.state;
+
+import io.github.segmenttotango.mapping.GroupContext;
+import io.github.segmenttotango.mapping.SegmentToTotango;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The group context cache of spec §2: per user (userId, then anonymousId) the account and product
+ * account of the user's last group call. Kept in a SQL table (embedded H2 by default, any shared
+ * database for several nodes), so it survives a restart; entries expire after {@code ttl} and the
+ * table is trimmed to {@code maxEntries}, oldest first.
+ */
+public final class GroupContextStore {
+
+    private static final String USER = "user:";
+    private static final String ANONYMOUS = "anon:";
+
+    private final DataSource dataSource;
+    private final Duration ttl;
+    private final long maxEntries;
+    private final Clock clock;
+
+    public GroupContextStore(DataSource dataSource, Duration ttl, long maxEntries, Clock clock) {
+        this.dataSource = dataSource;
+        this.ttl = ttl;
+        this.maxEntries = maxEntries;
+        this.clock = clock;
+        createTable();
+    }
+
+    /** The cached group context of the event's user: by userId, then by anonymousId; null when none. */
+    public GroupContext lookup(JsonNode event) {
+        String userId = SegmentToTotango.text(event.get("userId"));
+        GroupContext found = userId == null ? null : find(USER + userId);
+        if (found == null) {
+            String anonymousId = SegmentToTotango.text(event.get("anonymousId"));
+            found = anonymousId == null ? null : find(ANONYMOUS + anonymousId);
+        }
+        return found;
+    }
+
+    /** Remembers the context of a group call for its userId and its anonymousId. */
+    public void remember(JsonNode group, GroupContext context) {
+        String userId = SegmentToTotango.text(group.get("userId"));
+        String anonymousId = SegmentToTotango.text(group.get("anonymousId"));
+        if (userId != null) {
+            save(USER + userId, context);
+        }
+        if (anonymousId != null) {
+            save(ANONYMOUS + anonymousId, context);
+        }
+    }
+
+    /** Drops expired entries, then the oldest beyond the bound; returns how many went. */
+    public int expire() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement expired = connection.prepareStatement("DELETE FROM group_context WHERE updated_at < ?");
+                Statement trim = connection.createStatement()) {
+            expired.setLong(1, clock.millis() - ttl.toMillis());
+            int removed = expired.executeUpdate();
+            try (ResultSet count = trim.executeQuery("SELECT COUNT(*) FROM group_context")) {
+                count.next();
+                long excess = count.getLong(1) - maxEntries;
+                if (excess > 0) {
+                    removed += trim.executeUpdate("DELETE FROM group_context WHERE user_key IN (SELECT user_key FROM group_context"
+                            + " ORDER BY updated_at LIMIT " + excess + ")");
+                }
+            }
+            return removed;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not expire the group context cache: " + e.getMessage(), e);
+        }
+    }
+
+    private GroupContext find(String key) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(
+                        "SELECT account_id, product_account_id FROM group_context WHERE user_key = ? AND updated_at >= ?")) {
+            select.setString(1, key);
+            select.setLong(2, clock.millis() - ttl.toMillis());
+            try (ResultSet row = select.executeQuery()) {
+                return row.next() ? new GroupContext(row.getString(1), row.getString(2)) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not read the group context cache: " + e.getMessage(), e);
+        }
+    }
+
+    private void save(String key, GroupContext context) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement merge = connection.prepareStatement(
+                        "MERGE INTO group_context t USING (VALUES (CAST(? AS VARCHAR(400)), CAST(? AS VARCHAR(1000)),"
+                                + " CAST(? AS VARCHAR(1000)), CAST(? AS BIGINT))) s(user_key, account_id, product_account_id, updated_at)"
+                                + " ON t.user_key = s.user_key"
+                                + " WHEN MATCHED THEN UPDATE SET account_id = s.account_id,"
+                                + " product_account_id = s.product_account_id, updated_at = s.updated_at"
+                                + " WHEN NOT MATCHED THEN INSERT (user_key, account_id, product_account_id, updated_at)"
+                                + " VALUES (s.user_key, s.account_id, s.product_account_id, s.updated_at)")) {
+            merge.setString(1, key);
+            merge.setString(2, context.accountId());
+            merge.setString(3, context.productAccountId());
+            merge.setLong(4, clock.millis());
+            merge.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not write the group context cache: " + e.getMessage(), e);
+        }
+    }
+
+    private void createTable() {
+        try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
+            ddl.execute("CREATE TABLE IF NOT EXISTS group_context (user_key VARCHAR(400) PRIMARY KEY,"
+                    + " account_id VARCHAR(1000) NOT NULL, product_account_id VARCHAR(1000), updated_at BIGINT NOT NULL)");
+            ddl.execute("CREATE INDEX IF NOT EXISTS group_context_updated ON group_context (updated_at)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create the group context table: " + e.getMessage(), e);
+        }
+    }
+}
