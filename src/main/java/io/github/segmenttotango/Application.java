@@ -13,10 +13,15 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        newMain().run(args);
+    }
+
+    /** The bundle as {@code main} runs it; tests start this same Main with a few settings overridden. */
+    public static Main newMain() {
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:config/application.properties");
         main.configure().withRoutesIncludePattern("file:routes/*.yaml");
         main.configure().addConfiguration(BundleConfiguration.class);
-        main.run(args);
+        return main;
     }
 }

@@ -1,0 +1,108 @@
+package io.github.segmenttotango;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.segment.analytics.Analytics;
+import com.segment.analytics.messages.GroupMessage;
+import com.segment.analytics.messages.IdentifyMessage;
+import com.segment.analytics.messages.PageMessage;
+import com.segment.analytics.messages.TrackMessage;
+
+import io.github.segmenttotango.support.RunningBundle;
+import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.TotangoStandIn.Received;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Delivery to Totango through the real routes: Segment's own Java client in, retries, dead letters. */
+class DeliveryThroughRoutesTest {
+
+    private static TotangoStandIn totango;
+    private static RunningBundle bundle;
+
+    @BeforeAll
+    static void start() throws Exception {
+        totango = new TotangoStandIn();
+        bundle = RunningBundle.start(totango, Map.of("totango.api-token", "secret-token", "delivery.retry.max-attempts", "3"));
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        totango.close();
+    }
+
+    @Test
+    void segmentsOwnJavaClientDeliversThroughTheBundle() throws Exception {
+        Analytics analytics = Analytics.builder(RunningBundle.WRITE_KEY).endpoint(bundle.baseUrl()).flushQueueSize(10).build();
+        try {
+            analytics.enqueue(GroupMessage.builder("java-g").userId("java-u").traits(Map.of("name", "Java Corp", "plan", "Enterprise")));
+            analytics.enqueue(IdentifyMessage.builder().userId("java-u").traits(Map.of("email", "j@corp.co")));
+            analytics.enqueue(TrackMessage.builder("Report Exported").userId("java-u").properties(Map.of("category", "Reports")));
+            analytics.enqueue(PageMessage.builder("Settings").userId("java-u").properties(Map.of("category", "Admin")));
+            analytics.flush();
+        } finally {
+            analytics.shutdown();
+        }
+        List<Received> calls = totango.awaitUser("java-u", 5);
+        assertEquals("java-g", calls.get(0).param("sdr_o"));
+        assertEquals("Java Corp", calls.get(0).param("sdr_odn"));
+        assertEquals("Enterprise", calls.get(0).param("sdr_o.plan"));
+        assertEquals("j@corp.co", calls.get(1).param("sdr_u.email"));
+        assertEquals("java-g", calls.get(1).param("sdr_o"), "identify finds the account from the earlier group call");
+        assertEquals("Report Exported", calls.get(2).param("sdr_a"));
+        assertEquals("Reports", calls.get(2).param("sdr_m"));
+        assertEquals(List.of("Viewed Admin Page", "Viewed Admin Settings Page"),
+                calls.subList(3, 5).stream().map(c -> c.param("sdr_a")).toList());
+        calls.forEach(call -> assertEquals("secret-token", call.param("api-token"), "the configured api token is sent"));
+    }
+
+    @Test
+    void aCallTotangoFailsWith5xxIsSentAgainUntilItIsTaken() {
+        totango.answerNext(500, 503, 502);
+        accepted(bundle.post("/v1/track", """
+                {"userId":"retry-u","event":"Retried","context":{"groupId":"g"}}"""));
+        List<Received> attempts = totango.awaitUser("retry-u", 4);
+        assertTrue(attempts.stream().allMatch(a -> "Retried".equals(a.param("sdr_a"))));
+        TotangoStandIn.class.getName();
+        accepted(bundle.post("/v1/track", """
+                {"userId":"retry-u","event":"After","context":{"groupId":"g"}}"""));
+        totango.await(r -> "After".equals(r.param("sdr_a")), 1);
+        assertEquals(5, totango.forUser("retry-u").size(), "three failures, the success, then the next event: delivered once");
+    }
+
+    @Test
+    void aCallTotangoRefusesWith4xxIsADeadLetterAtOnce() {
+        totango.answerNext(400);
+        accepted(bundle.post("/v1/track", """
+                {"userId":"refused-u","event":"Refused","messageId":"refused-1","context":{"groupId":"g"}}"""));
+        JsonNode letter = bundle.awaitDeadLetter("totango_4xx", "refused-1");
+        assertEquals(400, letter.path("status").asInt());
+        assertEquals("status 400", letter.path("response").asText());
+        assertEquals("Refused", letter.path("payload").path("params").path("sdr_a").asText());
+        assertEquals(1, totango.forUser("refused-u").size(), "not sent again");
+        assertTrue(!letter.toString().contains("secret-token"), "the api token is not kept in dead letters");
+    }
+
+    @Test
+    void aCallThatKeepsFailingIsADeadLetterWhenAttemptsRunOut() {
+        totango.answerNext(503, 503, 503, 503);
+        accepted(bundle.post("/v1/track", """
+                {"userId":"exhausted-u","event":"Never","messageId":"exhausted-1","context":{"groupId":"g"}}"""));
+        JsonNode letter = bundle.awaitDeadLetter("retries_exhausted", "exhausted-1");
+        assertEquals(503, letter.path("status").asInt());
+        assertEquals(4, letter.path("attempts").asInt(), "the first attempt and three retries");
+        assertEquals(4, totango.forUser("exhausted-u").size());
+    }
+
+    private static void accepted(java.net.http.HttpResponse<String> response) {
+        assertEquals(200, response.statusCode(), response.body());
+    }
+}

@@ -1,0 +1,139 @@
+package io.github.segmenttotango.support;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+/**
+ * A real HTTP server standing in for Totango's pixel endpoint: it records every request (method,
+ * path, headers, raw body and decoded parameters) and answers 200 with a 1x1 gif, or the statuses
+ * a test scripts with {@link #answerNext(int...)}.
+ */
+public final class TotangoStandIn implements AutoCloseable {
+
+    private static final byte[] GIF = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0, ';'};
+
+    /** One request Totango received. */
+    public record Received(String method, String path, Map<String, List<String>> headers, String body,
+            Map<String, String> params) {
+        public String param(String name) {
+            return params.get(name);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Integer> scripted = new ConcurrentLinkedQueue<>();
+
+    public TotangoStandIn() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            String body;
+            try (InputStream in = exchange.getRequestBody()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            String raw = exchange.getRequestURI().getRawQuery();
+            String form = body.isEmpty() && raw != null ? raw : body;
+            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    Map.copyOf(exchange.getRequestHeaders()), body, decode(form)));
+            Integer status = scripted.poll();
+            if (status == null || status < 300) {
+                exchange.getResponseHeaders().add("Content-Type", "image/gif");
+                exchange.sendResponseHeaders(status == null ? 200 : status, GIF.length);
+                exchange.getResponseBody().write(GIF);
+            } else {
+                byte[] answer = ("status " + status).getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(status, answer.length);
+                exchange.getResponseBody().write(answer);
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    /** The pixel URL, as totango.url takes it. */
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/pixel.gif/";
+    }
+
+    /** The next requests get these statuses, in order; then 200 again. */
+    public void answerNext(int... statuses) {
+        for (int status : statuses) {
+            scripted.add(status);
+        }
+    }
+
+    public List<Received> received() {
+        return new ArrayList<>(received);
+    }
+
+    /** The requests for one user, in the order they came. */
+    public List<Received> forUser(String user) {
+        return received.stream().filter(r -> user.equals(r.param("sdr_u"))).toList();
+    }
+
+    /** Waits until {@code count} requests match, and returns them (fails after 15 s). */
+    public List<Received> await(Predicate<Received> match, int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Received> matching = received.stream().filter(match).toList();
+            if (matching.size() >= count) {
+                return matching;
+            }
+            sleep(20);
+        }
+        throw new AssertionError("Totango received " + received.stream().filter(match).count() + " matching calls, expected "
+                + count + "; all calls: " + received);
+    }
+
+    public List<Received> awaitUser(String user, int count) {
+        return await(r -> user.equals(r.param("sdr_u")), count);
+    }
+
+    public void clear() {
+        received.clear();
+        scripted.clear();
+    }
+
+    static Map<String, String> decode(String form) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (form == null || form.isEmpty()) {
+            return params;
+        }
+        for (String pair : form.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            String value = eq < 0 ? "" : pair.substring(eq + 1);
+            if (params.put(URLDecoder.decode(key, StandardCharsets.UTF_8), URLDecoder.decode(value, StandardCharsets.UTF_8)) != null) {
+                throw new AssertionError("Parameter sent twice: " + key + " in " + form);
+            }
+        }
+        return params;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
