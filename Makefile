@@ -10,7 +10,7 @@ run: package
 
 ## Runs every test: mapping unit tests and the end-to-end tests through the real routes.
 test:
-	$(MVN) test
+	mvn -B -ntp test
 
 ## Builds target/segment-totango.jar (run it from this folder: it reads config/ and routes/ from here).
 package: $(JAR)

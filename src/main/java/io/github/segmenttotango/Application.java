@@ -12,8 +12,22 @@ public final class Application {
     private Application() {
     }
 
-    public static void main(String[] args) throws Exception {
-        newMain().run(args);
+    public static void main(String[] args) {
+        try {
+            newMain().run(args);
+        } catch (Exception failure) {
+            System.err.println("segment-totango cannot start: " + rootMessage(failure));
+            System.exit(1);
+        }
+    }
+
+    /** The message of the deepest cause: the one that names the setting or the resource at fault. */
+    static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 
     /** The bundle as {@code main} runs it; tests start this same Main with a few settings overridden. */

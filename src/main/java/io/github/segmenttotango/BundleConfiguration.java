@@ -58,5 +58,6 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
+        LOG.info("Settings: {}", settings.describe());
     }
 }

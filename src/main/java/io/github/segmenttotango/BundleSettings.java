@@ -45,9 +45,10 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         MappingSettings mapping = new MappingSettings(read.text("totango.default-plan", ""),
                 read.bool("totango.track-named-pages", true), read.bool("totango.track-categorized-pages", true),
                 read.bool("totango.disable-heartbeat", false), read.text("totango.product-account-separator", "__"));
-        IngestLimits limits = new IngestLimits(read.positive("segment.limits.max-request-bytes", 512_000),
+        int maxRequestBytes = read.positive("segment.limits.max-request-bytes", 512_000);
+        IngestLimits limits = new IngestLimits(maxRequestBytes,
                 read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
-                read.positive("segment.limits.max-depth", 32), read.positive("segment.limits.max-event-bytes", 32_768),
+                read.positive("segment.limits.max-depth", 32), maxRequestBytes,
                 read.positive("segment.limits.max-number-length", 100));
         Path dataDir = writableFolder(read, "bridge.data-dir");
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
@@ -60,6 +61,22 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         Map<String, Duration> durations = new TreeMap<>();
         ROUTE_DURATIONS.forEach((key, fallback) -> durations.put(key, read.duration(key, fallback)));
         return durations;
+    }
+
+    /** The effective settings in one line for the start-up log; secrets are masked, keys only counted. */
+    public String describe() {
+        long keys = writeKeys.isBlank() ? 0 : java.util.Arrays.stream(writeKeys.split(",")).filter(k -> !k.isBlank()).count();
+        return "totango.url=" + totangoUrl + " totango.service-id=" + serviceId
+                + " totango.api-token=" + (apiToken.isEmpty() ? "(none)" : "****")
+                + " totango.default-plan=" + (mapping.defaultPlan().isEmpty() ? "(none)" : mapping.defaultPlan())
+                + " totango.track-named-pages=" + mapping.trackNamedPages()
+                + " totango.track-categorized-pages=" + mapping.trackCategorizedPages()
+                + " totango.disable-heartbeat=" + mapping.disableHeartbeat()
+                + " totango.product-account-separator=" + mapping.productAccountSeparator()
+                + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
+                + " segment.limits=" + limits
+                + " bridge.data-dir=" + dataDir + " bridge.group-context.ttl=" + groupContextTtl
+                + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
     }
 
     private static Path writableFolder(Reader read, String key) {

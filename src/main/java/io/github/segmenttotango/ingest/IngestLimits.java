@@ -7,13 +7,13 @@ package io.github.segmenttotango.ingest;
  * @param maxEventBytes   one event, as sent
  * @param maxBatchEvents  events in one batch
  * @param maxDepth        nesting of objects and arrays
- * @param maxStringLength one JSON string
+ * @param maxStringLength one JSON string (an event over maxEventBytes is refused alone anyway)
  * @param maxNumberLength one JSON number, in characters
  */
 public record IngestLimits(int maxRequestBytes, int maxEventBytes, int maxBatchEvents, int maxDepth,
         int maxStringLength, int maxNumberLength) {
 
     public static IngestLimits segmentDefaults() {
-        return new IngestLimits(500 * 1024, 32 * 1024, 2500, 32, 32 * 1024, 100);
+        return new IngestLimits(500 * 1024, 32 * 1024, 2500, 32, 500 * 1024, 100);
     }
 }
