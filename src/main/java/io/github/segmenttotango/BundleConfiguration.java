@@ -12,6 +12,7 @@ import io.github.segmenttotango.state.GroupContextStore;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.PropertiesComponent;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
@@ -47,6 +48,8 @@ public class BundleConfiguration implements CamelConfiguration {
         JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
 
         context.getRegistry().bind("stateDataSource", dataSource);
+        // Segment messageIds seen within the dedup window (camel-sql's repository on the same database).
+        context.getRegistry().bind("seenMessageIds", new JdbcMessageIdRepository(dataSource, "segment-messages"));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         context.getRegistry().bind("segmentToTotango", new SegmentToTotango(settings.mapping()));
         context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),

@@ -82,6 +82,9 @@ public final class SegmentRequestReader {
         if (bytes.length > limits.maxRequestBytes()) {
             throw tooLarge();
         }
+        if (bytes.length == 0) {
+            throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object");
+        }
         Parsed parsed = "batch".equals(kind) ? parseBatch(bytes) : parseSingle(bytes, kind);
         if (headerKey == null) {
             writeKeys.check(text(parsed.envelope.get("writeKey")));

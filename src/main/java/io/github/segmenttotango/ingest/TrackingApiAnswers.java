@@ -65,6 +65,11 @@ public final class TrackingApiAnswers {
         return failure(failure);
     }
 
+    /** Tracking API calls are POSTs only. */
+    public Answer methodNotAllowed() {
+        return new Answer(405, write(Map.of("code", "method_not_allowed", "message", "Tracking API calls are sent with POST")));
+    }
+
     /** An unexpected failure: a 500 that says so, never a stack trace. */
     public Answer failure(Throwable failure) {
         return new Answer(500, write(Map.of("code", "internal_error",

@@ -50,6 +50,11 @@ public final class SegmentToTotango {
         return text(event.get("type"));
     }
 
+    /** The messageId of an event (the Tracking API gives one to every event that has none). */
+    public static String messageIdOf(JsonNode event) {
+        return text(event.get("messageId"));
+    }
+
     /** The Totango user of an event: its userId, else its anonymousId; null when it has neither. */
     public static String userOf(JsonNode event) {
         String userId = text(event.get("userId"));

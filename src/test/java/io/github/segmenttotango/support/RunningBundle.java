@@ -48,7 +48,8 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     public static RunningBundle start(TotangoStandIn totango, Map<String, String> settings) throws Exception {
-        Path dataDir = Files.createTempDirectory("segment-totango-test");
+        Path dataDir = settings.containsKey("bridge.data-dir") ? Path.of(settings.get("bridge.data-dir"))
+                : Files.createTempDirectory("segment-totango-test");
         int port = freePort();
         Map<String, String> all = new LinkedHashMap<>();
         all.put("totango.service-id", SERVICE_ID);

@@ -1,0 +1,266 @@
+package io.github.segmenttotango;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.segmenttotango.support.RunningBundle;
+import io.github.segmenttotango.support.TotangoStandIn;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Segment Tracking API of the running bundle: paths, write keys, bodies, limits and dedup. */
+class TrackingApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static TotangoStandIn totango;
+    private static RunningBundle bundle;
+
+    @BeforeAll
+    static void start() throws Exception {
+        totango = new TotangoStandIn();
+        bundle = RunningBundle.start(totango);
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        totango.close();
+    }
+
+    private static HttpRequest.Builder post(String path, String contentType) {
+        return bundle.request(path).header("Content-Type", contentType).header("Authorization", RunningBundle.basic(RunningBundle.WRITE_KEY));
+    }
+
+    private static JsonNode assertRefused(HttpResponse<String> response, int status, String code) {
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), response.headers().toString());
+        try {
+            JsonNode body = JSON.readTree(response.body());
+            assertEquals(code, body.path("code").asText(), response.body());
+            assertFalse(body.path("message").asText().isEmpty());
+            assertFalse(response.body().contains("\tat "), "no stack trace in an answer");
+            return body;
+        } catch (IOException e) {
+            throw new AssertionError("Not JSON: " + response.body(), e);
+        }
+    }
+
+    @Test
+    void everyCallPathShortFormAndTrailingSlashIsAccepted() {
+        Map<String, String> single = Map.of("identify", "{\"userId\":\"path-u\",\"traits\":{}}",
+                "group", "{\"userId\":\"path-u\",\"groupId\":\"path-g\"}",
+                "track", "{\"userId\":\"path-u\",\"event\":\"E\"}",
+                "page", "{\"userId\":\"path-u\",\"name\":\"P\"}",
+                "screen", "{\"userId\":\"path-u\",\"name\":\"S\"}",
+                "alias", "{\"userId\":\"path-u\",\"previousId\":\"old\"}");
+        single.forEach((call, json) -> {
+            for (String path : List.of("/v1/" + call, "/v1/" + call + "/", "/v1/" + call.charAt(0))) {
+                HttpResponse<String> response = bundle.send(post(path, "application/json").POST(BodyPublishers.ofString(json)).build());
+                assertEquals(200, response.statusCode(), path + ": " + response.body());
+            }
+        });
+        for (String path : List.of("/v1/batch", "/v1/batch/", "/v1/b", "/v1/import", "/v1/import/")) {
+            HttpResponse<String> response = bundle.send(post(path, "application/json")
+                    .POST(BodyPublishers.ofString("{\"batch\":[{\"type\":\"track\",\"userId\":\"path-u\",\"event\":\"B\"}]}")).build());
+            assertEquals(200, response.statusCode(), path + ": " + response.body());
+        }
+        assertRefused(bundle.send(post("/v1/nothing", "application/json").POST(BodyPublishers.ofString("{}")).build()), 404, "unknown_call");
+    }
+
+    @Test
+    void onlyPostIsAllowed() {
+        for (String method : List.of("GET", "PUT", "DELETE", "PATCH")) {
+            HttpResponse<String> response = bundle.send(bundle.request("/v1/track").method(method, BodyPublishers.noBody()).build());
+            assertRefused(response, 405, "method_not_allowed");
+            assertEquals("POST", response.headers().firstValue("Allow").orElse(""));
+        }
+    }
+
+    @Test
+    void aMissingOrUnknownWriteKeyIs401AndTheKeyIsNotEchoed() {
+        String json = "{\"userId\":\"key-u\",\"event\":\"E\",\"context\":{\"groupId\":\"g\"}}";
+        assertRefused(bundle.send(bundle.request("/v1/track").header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString(json)).build()), 401, "missing_write_key");
+        HttpResponse<String> unknown = bundle.send(bundle.request("/v1/track").header("Content-Type", "application/json")
+                .header("Authorization", RunningBundle.basic("guessed-key")).POST(BodyPublishers.ofString(json)).build());
+        assertRefused(unknown, 401, "unknown_write_key");
+        assertFalse(unknown.body().contains("guessed-key"));
+        assertRefused(bundle.send(bundle.request("/v1/track").header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"writeKey\":\"wrong\",\"userId\":\"key-u\",\"event\":\"E\"}")).build()), 401, "unknown_write_key");
+    }
+
+    @Test
+    void textPlainAndGzipBodiesAreAccepted() throws IOException {
+        HttpResponse<String> plain = bundle.send(post("/v1/t", "text/plain;charset=UTF-8")
+                .POST(BodyPublishers.ofString("{\"userId\":\"body-u\",\"event\":\"Plain\",\"context\":{\"groupId\":\"g\"}}")).build());
+        assertEquals(200, plain.statusCode(), plain.body());
+        byte[] zipped = gzip("{\"batch\":[{\"type\":\"track\",\"userId\":\"body-u\",\"event\":\"Zipped\",\"context\":{\"groupId\":\"g\"}}]}"
+                .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> gzip = bundle.send(post("/v1/batch", "application/json").header("Content-Encoding", "gzip")
+                .POST(BodyPublishers.ofByteArray(zipped)).build());
+        assertEquals(200, gzip.statusCode(), gzip.body());
+        assertEquals(List.of("Plain", "Zipped"), totango.awaitUser("body-u", 2).stream().map(c -> c.param("sdr_a")).toList());
+    }
+
+    @Test
+    void aGzipBombIsRefusedWhileInflating() throws IOException {
+        byte[] bomb = gzip(new byte[200 * 1024 * 1024]);
+        assertTrue(bomb.length < 400_000, "200 MB of zeros zip to " + bomb.length + " bytes");
+        long before = System.nanoTime();
+        assertRefused(bundle.send(post("/v1/batch", "application/json").header("Content-Encoding", "gzip")
+                .POST(BodyPublishers.ofByteArray(bomb)).build()), 413, "request_too_large");
+        assertTrue(System.nanoTime() - before < 5_000_000_000L, "refused early, not after inflating 200 MB");
+    }
+
+    @Test
+    void formsAndMultipartAreRefusedWith415NeverA500() {
+        assertRefused(bundle.send(post("/v1/track", "application/x-www-form-urlencoded")
+                .POST(BodyPublishers.ofString("a=b&{}=c&CamelHttpUri=http://evil")).build()), 415, "unsupported_media_type");
+        assertRefused(bundle.send(post("/v1/track", "multipart/form-data; boundary=XyZ")
+                .POST(BodyPublishers.ofString("--XyZ\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\nv\r\n--XyZ--\r\n")).build()),
+                415, "unsupported_media_type");
+        assertRefused(bundle.send(post("/v1/track", "application/xml").POST(BodyPublishers.ofString("<a/>")).build()), 415,
+                "unsupported_media_type");
+    }
+
+    @Test
+    void malformedBodiesAre400WithAJsonBody() {
+        assertRefused(send("/v1/track", "{\"userId\":"), 400, "invalid_json");
+        assertRefused(send("/v1/track", "not json"), 400, "invalid_json");
+        assertRefused(send("/v1/track", "[]"), 400, "invalid_shape");
+        assertRefused(send("/v1/batch", "{\"batch\":\"no\"}"), 400, "invalid_shape");
+        assertRefused(send("/v1/track", "{\"a\":".repeat(100) + "1" + "}".repeat(100)), 400, "limit_exceeded");
+        assertRefused(send("/v1/track", "{\"userId\":\"u\",\"event\":\"E\",\"n\":" + "1".repeat(5000) + "}"), 400, "limit_exceeded");
+        assertRefused(send("/v1/track", "{\"event\":\"E\"}"), 400, "invalid_event");
+        assertRefused(send("/v1/track", ""), 400, "invalid_json");
+    }
+
+    @Test
+    void limitsOfSegmentAreEnforced() {
+        StringBuilder tooMany = new StringBuilder("{\"batch\":[");
+        for (int i = 0; i < 2501; i++) {
+            tooMany.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"E\"}");
+        }
+        assertRefused(send("/v1/batch", tooMany.append("]}").toString()), 400, "too_many_events");
+        assertRefused(send("/v1/batch", "{\"batch\":[],\"pad\":\"" + "p".repeat(520_000) + "\"}"), 413, "request_too_large");
+        HttpResponse<String> mixed = send("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"userId\":\"limit-u\",\"event\":\"Big\",\"messageId\":\"big-1\","
+                + "\"properties\":{\"p\":\"" + "x".repeat(40_000) + "\"}},{\"type\":\"track\",\"userId\":\"limit-u\",\"event\":\"Small\","
+                + "\"context\":{\"groupId\":\"g\"}}]}");
+        assertEquals(200, mixed.statusCode(), mixed.body());
+        assertTrue(mixed.body().contains("\"accepted\":1") && mixed.body().contains("\"rejected\":1"), mixed.body());
+        totango.awaitUser("limit-u", 1);
+        JsonNode letter = bundle.awaitDeadLetter("invalid_event", "big-1");
+        assertTrue(letter.path("detail").asText().contains("larger than 32768 bytes"), letter.toString());
+    }
+
+    @Test
+    void invalidEventsAreRefusedAloneKeptWithTheirReasonAndTheRestGoesThrough() {
+        HttpResponse<String> response = send("/v1/batch", """
+                {"batch":[
+                  {"type":"track","userId":"mix-u","event":"Good 1","context":{"groupId":"g"}},
+                  {"type":"track","userId":"mix-u","messageId":"bad-no-event"},
+                  {"type":"track","event":"no user","messageId":"bad-no-user"},
+                  {"event":"no type","userId":"mix-u","messageId":"bad-no-type"},
+                  {"type":"track","userId":"mix-u","event":"Good 2","context":{"groupId":"g"}}
+                ]}""");
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"accepted\":2") && response.body().contains("\"rejected\":3"), response.body());
+        assertTrue(response.body().contains("the track event has no event name"), response.body());
+        assertEquals(List.of("Good 1", "Good 2"), totango.awaitUser("mix-u", 2).stream().map(c -> c.param("sdr_a")).toList());
+        assertEquals("event 1: the track event has no event name", bundle.awaitDeadLetter("invalid_event", "bad-no-event").path("detail").asText());
+        bundle.awaitDeadLetter("invalid_event", "bad-no-user");
+        bundle.awaitDeadLetter("invalid_event", "bad-no-type");
+        HttpResponse<String> allBad = send("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"userId\":\"mix-u\"}]}");
+        assertRefused(allBad, 400, "invalid_events");
+    }
+
+    @Test
+    void eventsGetMessageIdReceivedAtAndCorrectedTimestamp() {
+        accepted(send("/v1/batch", """
+                {"batch":[{"type":"track","userId":"stamp-u","event":"E","timestamp":"2024-03-01T11:00:00Z"}],
+                 "sentAt":"2024-03-01T11:00:10Z"}"""));
+        JsonNode letter = bundle.deadLetters().stream().filter(l -> "stamp-u".equals(l.path("userId").asText())).findFirst()
+                .orElseGet(() -> {
+                    TotangoStandIn.class.getName();
+                    return waitForUserLetter("stamp-u");
+                });
+        JsonNode event = letter.path("payload");
+        assertTrue(event.path("messageId").asText().startsWith("api-"), event.toString());
+        assertFalse(event.path("receivedAt").asText().isEmpty());
+        long skew = java.time.Instant.parse(event.path("receivedAt").asText()).toEpochMilli()
+                - java.time.Instant.parse(event.path("timestamp").asText()).toEpochMilli();
+        assertEquals(10_000, skew, "timestamp = receivedAt - (sentAt - originalTimestamp)");
+    }
+
+    @Test
+    void aResentEventIsAcknowledgedAndNotDeliveredAgainAlsoAfterARestart() throws Exception {
+        String event = "{\"userId\":\"dedup-u\",\"event\":\"Once\",\"messageId\":\"dedup-1\",\"context\":{\"groupId\":\"g\"}}";
+        Path data = Files.createTempDirectory("dedup");
+        try (TotangoStandIn own = new TotangoStandIn()) {
+            try (RunningBundle first = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString()))) {
+                accepted(first.post("/v1/track", event));
+                accepted(first.post("/v1/track", event));
+                accepted(first.post("/v1/batch", "{\"batch\":[" + event.replace("{\"userId", "{\"type\":\"track\",\"userId") + "]}"));
+                accepted(first.post("/v1/track", event.replace("dedup-1", "dedup-2").replace("Once", "Other")));
+                own.await(r -> "Other".equals(r.param("sdr_a")), 1);
+            }
+            try (RunningBundle second = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString()))) {
+                accepted(second.post("/v1/track", event));
+                accepted(second.post("/v1/track", event.replace("dedup-1", "dedup-3").replace("Once", "Last")));
+                own.await(r -> "Last".equals(r.param("sdr_a")), 1);
+            }
+            assertEquals(1, own.received().stream().filter(r -> "Once".equals(r.param("sdr_a"))).count(), "delivered once: " + own.received());
+        }
+    }
+
+    private static JsonNode waitForUserLetter(String user) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            for (JsonNode letter : bundle.deadLetters()) {
+                if (user.equals(letter.path("userId").asText())) {
+                    return letter;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("no dead letter for " + user);
+    }
+
+    private static void accepted(HttpResponse<String> response) {
+        assertEquals(200, response.statusCode(), response.body());
+    }
+
+    private static HttpResponse<String> send(String path, String body) {
+        return bundle.send(post(path, "application/json").POST(BodyPublishers.ofString(body)).build());
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
+            zip.write(data);
+        }
+        return out.toByteArray();
+    }
+}
