@@ -211,7 +211,7 @@ class TrackingApiTest {
     }
 
     @Test
-    void aResentEventIsAcknowledgedAndNotDeliveredAgainAlsoAfterARestart() throws Exception {
+    void theDedupWindowAndTheGroupContextCacheSurviveARestart() throws Exception {
         String event = "{\"userId\":\"dedup-u\",\"event\":\"Once\",\"messageId\":\"dedup-1\",\"context\":{\"groupId\":\"g\"}}";
         Path data = Files.createTempDirectory("dedup");
         try (TotangoStandIn own = new TotangoStandIn()) {
@@ -220,12 +220,17 @@ class TrackingApiTest {
                 accepted(first.post("/v1/track", event));
                 accepted(first.post("/v1/batch", "{\"batch\":[" + event.replace("{\"userId", "{\"type\":\"track\",\"userId") + "]}"));
                 accepted(first.post("/v1/track", event.replace("dedup-1", "dedup-2").replace("Once", "Other")));
+                accepted(first.post("/v1/group", "{\"userId\":\"restart-u\",\"groupId\":\"restart-g\"}"));
                 own.await(r -> "Other".equals(r.param("sdr_a")), 1);
+                own.awaitUser("restart-u", 1);
             }
             try (RunningBundle second = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString()))) {
                 accepted(second.post("/v1/track", event));
                 accepted(second.post("/v1/track", event.replace("dedup-1", "dedup-3").replace("Once", "Last")));
+                accepted(second.post("/v1/track", "{\"userId\":\"restart-u\",\"event\":\"After Restart\"}"));
                 own.await(r -> "Last".equals(r.param("sdr_a")), 1);
+                assertEquals("restart-g", own.await(r -> "After Restart".equals(r.param("sdr_a")), 1).get(0).param("sdr_o"),
+                        "the group context cache survives a restart");
             }
             assertEquals(1, own.received().stream().filter(r -> "Once".equals(r.param("sdr_a"))).count(), "delivered once: " + own.received());
         }
