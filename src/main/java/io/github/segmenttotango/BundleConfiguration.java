@@ -4,6 +4,7 @@ import io.github.segmenttotango.delivery.CountDeliveryAttempts;
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.ingest.TrackingApiAnswers;
+import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
@@ -58,6 +59,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers());
         context.getRegistry().bind("countDeliveryAttempts", new CountDeliveryAttempts());
+        context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
         context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());

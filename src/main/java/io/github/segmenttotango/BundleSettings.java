@@ -16,7 +16,7 @@ import java.util.function.Function;
  * the start with a message that names it and its environment variable.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
-        String writeKeys, IngestLimits limits, Path dataDir, Duration groupContextTtl, long groupContextMaxEntries,
+        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, Duration groupContextTtl, long groupContextMaxEntries,
         Map<String, Duration> durations) {
 
     /** The duration settings the routes use, with their defaults. */
@@ -24,7 +24,9 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             "totango.connect-timeout", "5s",
             "totango.response-timeout", "10s",
             "delivery.retry.initial-delay", "1s",
-            "delivery.retry.max-delay", "5m");
+            "delivery.retry.max-delay", "5m",
+            "inbox.settle-time", "2s",
+            "inbox.lock-timeout", "10s");
 
     static final Map<String, String> REGION_URLS = Map.of(
             "us", "https://sdr.totango.com/pixel.gif/",
@@ -50,9 +52,10 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
                 read.positive("segment.limits.max-depth", 32), maxRequestBytes,
                 read.positive("segment.limits.max-number-length", 100));
-        Path dataDir = writableFolder(read, "bridge.data-dir");
+        Path dataDir = writableFolder(read, "bridge.data-dir", "data");
+        Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
-                read.text("segment.write-keys", ""), limits, dataDir,
+                read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 routeDurations(read));
     }
@@ -75,12 +78,12 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits
-                + " bridge.data-dir=" + dataDir + " bridge.group-context.ttl=" + groupContextTtl
+                + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
     }
 
-    private static Path writableFolder(Reader read, String key) {
-        Path folder = Path.of(read.text(key, "data")).toAbsolutePath().normalize();
+    private static Path writableFolder(Reader read, String key, String fallback) {
+        Path folder = Path.of(read.text(key, fallback)).toAbsolutePath().normalize();
         try {
             Files.createDirectories(folder);
             Path probe = Files.createTempFile(folder, ".probe", ".tmp");

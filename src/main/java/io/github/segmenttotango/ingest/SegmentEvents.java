@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.UUID;
 
 import io.github.segmenttotango.mapping.TotangoDates;
@@ -19,8 +20,57 @@ public final class SegmentEvents {
     private SegmentEvents() {
     }
 
-    static String now(Clock clock) {
+    static final List<String> TYPES = List.of("identify", "group", "track", "page", "screen", "alias");
+    private static final int MAX_MESSAGE_ID = 100;
+
+    public static String now(Clock clock) {
         return TotangoDates.format(clock.instant());
+    }
+
+    /** Why an event cannot be taken, or null when it can. */
+    public static String problemOf(JsonNode event, int size, int maxEventBytes) {
+        if (!event.isObject()) {
+            return "an event must be a JSON object";
+        }
+        if (size > maxEventBytes) {
+            return "the event is larger than " + maxEventBytes + " bytes";
+        }
+        String type = text(event.get("type"));
+        if (type == null) {
+            return "the event has no type";
+        }
+        if (!TYPES.contains(type)) {
+            return "unknown type '" + SegmentRequestReader.truncate(type, 40) + "' (expected one of " + String.join(", ", TYPES) + ")";
+        }
+        if (text(event.get("userId")) == null && text(event.get("anonymousId")) == null) {
+            return "the " + type + " event has neither userId nor anonymousId";
+        }
+        String messageId = text(event.get("messageId"));
+        if (messageId != null && messageId.length() > MAX_MESSAGE_ID) {
+            return "messageId is longer than " + MAX_MESSAGE_ID + " characters";
+        }
+        if (type.equals("track") && text(event.get("event")) == null) {
+            return "the track event has no event name";
+        }
+        if (type.equals("group") && text(event.get("groupId")) == null) {
+            return "the group event has no groupId";
+        }
+        if (type.equals("alias") && text(event.get("previousId")) == null) {
+            return "the alias event has no previousId";
+        }
+        return null;
+    }
+
+    /**
+     * Makes a valid event ready for the pipeline, as Segment does: drops its write key, fills in the
+     * batch's {@code context} and {@code integrations}, and stamps it (see {@link #stamp}).
+     */
+    public static void prepare(ObjectNode event, JsonNode batchContext, JsonNode batchIntegrations, String receivedAt,
+            String batchSentAt) {
+        event.remove("writeKey");
+        mergeMissing(event, "context", batchContext);
+        mergeMissing(event, "integrations", batchIntegrations);
+        stamp(event, receivedAt, batchSentAt);
     }
 
     /** Copies each field of the batch-level {@code from} object that the event's own object lacks. */

@@ -28,4 +28,14 @@ public final class SegmentJson {
                 .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
                 .build();
     }
+
+    /** The first line of a parser's message, without the source location, at most 200 characters. */
+    public static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int newline = message.indexOf('\n');
+        String line = (newline < 0 ? message : message.substring(0, newline)).replaceAll("\\[Source: [^;\\]]*; ", "[");
+        return line.length() <= 200 ? line : line.substring(0, 200) + "...";
+    }
 }

@@ -43,8 +43,6 @@ public final class SegmentRequestReader {
             Map.entry("screen", "screen"), Map.entry("s", "screen"),
             Map.entry("alias", "alias"), Map.entry("a", "alias"),
             Map.entry("batch", "batch"), Map.entry("b", "batch"), Map.entry("import", "batch"));
-    static final List<String> TYPES = List.of("identify", "group", "track", "page", "screen", "alias");
-    private static final int MAX_MESSAGE_ID = 100;
 
     private final IngestLimits limits;
     private final WriteKeys writeKeys;
@@ -212,11 +210,11 @@ public final class SegmentRequestReader {
         try {
             return read.read();
         } catch (StreamConstraintsException limit) {
-            throw IngestException.badRequest("limit_exceeded", "The JSON exceeds a limit: " + firstLine(limit.getOriginalMessage()));
+            throw IngestException.badRequest("limit_exceeded", "The JSON exceeds a limit: " + SegmentJson.firstLine(limit.getOriginalMessage()));
         } catch (JsonProcessingException malformed) {
-            throw IngestException.badRequest("invalid_json", "The body is not valid JSON: " + firstLine(malformed.getOriginalMessage()));
+            throw IngestException.badRequest("invalid_json", "The body is not valid JSON: " + SegmentJson.firstLine(malformed.getOriginalMessage()));
         } catch (IOException unreadable) {
-            throw IngestException.badRequest("invalid_json", "The body could not be read: " + firstLine(unreadable.getMessage()));
+            throw IngestException.badRequest("invalid_json", "The body could not be read: " + SegmentJson.firstLine(unreadable.getMessage()));
         }
     }
 
@@ -231,66 +229,20 @@ public final class SegmentRequestReader {
         List<SegmentRequest.RejectedEvent> rejected = new ArrayList<>();
         for (int i = 0; i < parsed.events.size(); i++) {
             JsonNode node = parsed.events.get(i);
-            String problem = problemOf(node, parsed.sizes.get(i));
+            String problem = SegmentEvents.problemOf(node, parsed.sizes.get(i), limits.maxEventBytes());
             if (problem != null) {
                 String messageId = node.isObject() ? text(node.get("messageId")) : null;
                 rejected.add(new SegmentRequest.RejectedEvent(i, messageId, "invalid_event", problem, node));
                 continue;
             }
             ObjectNode event = (ObjectNode) node;
-            event.remove("writeKey");
-            SegmentEvents.mergeMissing(event, "context", batchContext);
-            SegmentEvents.mergeMissing(event, "integrations", batchIntegrations);
-            SegmentEvents.stamp(event, receivedAt, batchSentAt);
+            SegmentEvents.prepare(event, batchContext, batchIntegrations, receivedAt, batchSentAt);
             events.add(event);
         }
         if (!parsed.batch && !rejected.isEmpty()) {
             throw IngestException.badRequest("invalid_event", rejected.get(0).detail());
         }
         return new SegmentRequest(events, rejected);
-    }
-
-    /** Why an event cannot be taken, or null when it can. */
-    private String problemOf(JsonNode event, int size) {
-        if (!event.isObject()) {
-            return "an event must be a JSON object";
-        }
-        if (size > limits.maxEventBytes()) {
-            return "the event is larger than " + limits.maxEventBytes() + " bytes";
-        }
-        String type = text(event.get("type"));
-        if (type == null) {
-            return "the event has no type";
-        }
-        if (!TYPES.contains(type)) {
-            return "unknown type '" + truncate(type, 40) + "' (expected one of " + String.join(", ", TYPES) + ")";
-        }
-        if (text(event.get("userId")) == null && text(event.get("anonymousId")) == null) {
-            return "the " + type + " event has neither userId nor anonymousId";
-        }
-        String messageId = text(event.get("messageId"));
-        if (messageId != null && messageId.length() > MAX_MESSAGE_ID) {
-            return "messageId is longer than " + MAX_MESSAGE_ID + " characters";
-        }
-        if (type.equals("track") && text(event.get("event")) == null) {
-            return "the track event has no event name";
-        }
-        if (type.equals("group") && text(event.get("groupId")) == null) {
-            return "the group event has no groupId";
-        }
-        if (type.equals("alias") && text(event.get("previousId")) == null) {
-            return "the alias event has no previousId";
-        }
-        return null;
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "";
-        }
-        int newline = message.indexOf('\n');
-        String line = newline < 0 ? message : message.substring(0, newline);
-        return truncate(line.replaceAll("\\[Source: [^;\\]]*; ", "["), 200);
     }
 
     static String truncate(String text, int max) {

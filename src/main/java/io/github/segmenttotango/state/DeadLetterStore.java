@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.segmenttotango.delivery.TotangoAnswers;
+import io.github.segmenttotango.inbox.InboxEvent;
 import io.github.segmenttotango.ingest.SegmentRequest;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.mapping.TotangoCall;
@@ -79,6 +80,14 @@ public final class DeadLetterStore {
                     event == null ? null : SegmentToTotango.userOf(event), event == null ? null : SegmentToTotango.text(event.get("type")),
                     rejected.event(), null, null, null, source);
         }
+    }
+
+    /** Keeps an event of a dropped file that was refused alone (reason {@code invalid_event}). */
+    public void keepRejectedFileEvent(InboxEvent rejected) {
+        JsonNode event = rejected.payload();
+        keep("invalid_event", rejected.problem(), event == null ? null : SegmentToTotango.messageIdOf(event),
+                event == null ? null : SegmentToTotango.userOf(event), event == null ? null : SegmentToTotango.callType(event),
+                rejected.raw(), null, null, null, "inbox:" + rejected.file());
     }
 
     /** Keeps a valid event that cannot be delivered now, such as one without an account. */

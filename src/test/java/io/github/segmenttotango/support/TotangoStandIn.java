@@ -23,6 +23,11 @@ import java.util.function.Predicate;
  */
 public final class TotangoStandIn implements AutoCloseable {
 
+    static {
+        // The JDK server otherwise waits on Nagle's algorithm for every answer (tens of ms a call).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private static final byte[] GIF = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0, 0, 0, ';'};
 
     /** One request Totango received. */
@@ -86,7 +91,12 @@ public final class TotangoStandIn implements AutoCloseable {
 
     /** Waits until {@code count} requests match, and returns them (fails after 15 s). */
     public List<Received> await(Predicate<Received> match, int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        return await(match, count, Duration.ofSeconds(15));
+    }
+
+    /** Waits until {@code count} requests match, and returns them (fails after {@code patience}). */
+    public List<Received> await(Predicate<Received> match, int count, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() < deadline) {
             List<Received> matching = received.stream().filter(match).toList();
             if (matching.size() >= count) {
@@ -94,8 +104,9 @@ public final class TotangoStandIn implements AutoCloseable {
             }
             sleep(20);
         }
-        throw new AssertionError("Totango received " + received.stream().filter(match).count() + " matching calls, expected "
-                + count + "; all calls: " + received);
+        List<Received> all = received();
+        throw new AssertionError("Totango received " + all.stream().filter(match).count() + " matching calls, expected "
+                + count + "; " + all.size() + " calls in all, the last ones: " + all.subList(Math.max(0, all.size() - 5), all.size()));
     }
 
     public List<Received> awaitUser(String user, int count) {
