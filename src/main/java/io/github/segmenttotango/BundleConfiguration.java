@@ -11,7 +11,12 @@ import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 
+import io.github.segmenttotango.queue.EmbeddedQueueBroker;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.component.jms.JmsComponent;
+import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.apache.camel.spi.PropertiesComponent;
@@ -56,6 +61,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock));
         context.getRegistry().bind("deadLetters", new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock));
+        startQueue(context, settings);
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers());
         context.getRegistry().bind("countDeliveryAttempts", new CountDeliveryAttempts());
@@ -64,5 +70,29 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
+    }
+
+    /**
+     * With a {@code jms:} delivery queue (the default), starts the embedded Artemis broker that holds
+     * it and binds the {@code jms} component to it. Another queue (Kafka, a shared broker) brings its own.
+     */
+    private static void startQueue(CamelContext context, BundleSettings settings) {
+        String queueUri = context.getPropertiesComponent().resolveProperty("delivery.queue-uri").orElse("");
+        if (!queueUri.startsWith("jms:")) {
+            return;
+        }
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
+                settings.queueMaxDiskUsage());
+        broker.start();
+        try {
+            context.addService(broker, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot register the queue broker: " + e.getMessage(), e);
+        }
+        ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(broker.inVmUrl());
+        CachingConnectionFactory cached = new CachingConnectionFactory(connections);
+        cached.setSessionCacheSize(16);
+        context.getRegistry().bind("queueBroker", broker);
+        context.addComponent("jms", JmsComponent.jmsComponent(cached));
     }
 }

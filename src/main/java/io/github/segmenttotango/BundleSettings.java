@@ -16,7 +16,8 @@ import java.util.function.Function;
  * the start with a message that names it and its environment variable.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
-        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, Duration groupContextTtl, long groupContextMaxEntries,
+        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, long queueMaxBytes, int queueMaxDiskUsage,
+        Duration groupContextTtl, long groupContextMaxEntries,
         Map<String, Duration> durations) {
 
     /** The duration settings the routes use, with their defaults. */
@@ -56,6 +57,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
+                read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 routeDurations(read));
     }
@@ -78,6 +80,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits
+                + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
     }
@@ -134,6 +137,27 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 // reported below
             }
             throw invalid(key, "must be a positive whole number, not '" + value + "'");
+        }
+
+        long positiveLong(String key, long fallback) {
+            String value = text(key, String.valueOf(fallback));
+            try {
+                long number = Long.parseLong(value);
+                if (number > 0) {
+                    return number;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw invalid(key, "must be a positive whole number, not '" + value + "'");
+        }
+
+        int percent(String key, int fallback) {
+            int value = positive(key, fallback);
+            if (value > 100) {
+                throw invalid(key, "must be a percentage from 1 to 100, not '" + value + "'");
+            }
+            return value;
         }
 
         Duration duration(String key, String fallback) {

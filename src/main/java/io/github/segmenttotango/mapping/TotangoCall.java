@@ -21,6 +21,11 @@ public record TotangoCall(String messageId, String userId, Map<String, String> p
         return params.get(name);
     }
 
+    /** What orders calls: the user's calls are delivered in order (a group call without user: its account's). */
+    public String orderKey() {
+        return userId != null ? userId : "account:" + account();
+    }
+
     public String account() {
         return params.get(TotangoParams.ACCOUNT);
     }

@@ -1,0 +1,87 @@
+package io.github.segmenttotango.queue;
+
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.JournalType;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.Queue;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.camel.support.service.ServiceSupport;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The durable queue between acceptance and delivery: an embedded ActiveMQ Artemis broker, reached
+ * in-VM only, whose journal lives in {@code <data-dir>/queue} and is forced to disk before a send
+ * returns, so an acknowledged event survives {@code kill -9}. The address refuses new messages past
+ * {@code maxBytes} (and when the disk is {@code maxDiskUsage}% full): ingest then answers 503.
+ *
+ * <p>A Camel service, so it starts before the routes and stops after them.
+ */
+public class EmbeddedQueueBroker extends ServiceSupport {
+
+    /** In-VM server ids are per JVM: each broker (tests start several) takes its own. */
+    private static final AtomicInteger SERVER_IDS = new AtomicInteger();
+
+    private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
+    private final Path folder;
+    private final long maxBytes;
+    private final int maxDiskUsage;
+    private EmbeddedActiveMQ broker;
+
+    public EmbeddedQueueBroker(Path folder, long maxBytes, int maxDiskUsage) {
+        this.folder = folder;
+        this.maxBytes = maxBytes;
+        this.maxDiskUsage = maxDiskUsage;
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        Configuration config = new ConfigurationImpl()
+                .setPersistenceEnabled(true)
+                .setSecurityEnabled(false)
+                .setJMXManagementEnabled(false)
+                .setJournalType(JournalType.NIO)
+                .setJournalSyncTransactional(true)
+                .setJournalSyncNonTransactional(true)
+                .setJournalDirectory(folder.resolve("journal").toString())
+                .setBindingsDirectory(folder.resolve("bindings").toString())
+                .setPagingDirectory(folder.resolve("paging").toString())
+                .setLargeMessagesDirectory(folder.resolve("large-messages").toString())
+                .setMaxDiskUsage(maxDiskUsage)
+                .addAcceptorConfiguration("in-vm", inVmUrl)
+                .addAddressSetting("#", new AddressSettings()
+                        .setMaxSizeBytes(maxBytes)
+                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL)
+                        .setMaxDeliveryAttempts(-1)
+                        .setRedeliveryDelay(1000L)
+                        .setAutoCreateQueues(true)
+                        .setAutoCreateAddresses(true));
+        broker = new EmbeddedActiveMQ().setConfiguration(config);
+        broker.start();
+    }
+
+    /** The URL clients of this JVM reach the broker at. */
+    public String inVmUrl() {
+        return inVmUrl;
+    }
+
+    /** Messages waiting in a queue (0 when it does not exist yet). */
+    public long backlog(String queue) {
+        if (broker == null || broker.getActiveMQServer() == null) {
+            return 0;
+        }
+        Queue found = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
+        return found == null ? 0 : found.getMessageCount();
+    }
+
+    @Override
+    protected void doStop() throws Exception {
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+}
