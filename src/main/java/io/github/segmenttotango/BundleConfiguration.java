@@ -1,6 +1,6 @@
 package io.github.segmenttotango;
 
-import io.github.segmenttotango.delivery.CountDeliveryAttempts;
+import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.ingest.TrackingApiAnswers;
@@ -63,8 +63,8 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("deadLetters", new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock));
         startQueue(context, settings);
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
-        context.getRegistry().bind("totangoAnswers", new TotangoAnswers());
-        context.getRegistry().bind("countDeliveryAttempts", new CountDeliveryAttempts());
+        context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
+        context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window")));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
         context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),

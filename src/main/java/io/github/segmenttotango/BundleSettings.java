@@ -26,6 +26,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             "totango.response-timeout", "10s",
             "delivery.retry.initial-delay", "1s",
             "delivery.retry.max-delay", "5m",
+            "delivery.retry.window", "4h",
             "inbox.settle-time", "2s",
             "inbox.lock-timeout", "10s");
 

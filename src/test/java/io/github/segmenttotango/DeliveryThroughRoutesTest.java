@@ -30,7 +30,7 @@ class DeliveryThroughRoutesTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango, Map.of("totango.api-token", "secret-token", "delivery.retry.max-attempts", "3"));
+        bundle = RunningBundle.start(totango, Map.of("totango.api-token", "secret-token", "delivery.retry.window", "1500ms"));
     }
 
     @AfterAll
@@ -92,14 +92,34 @@ class DeliveryThroughRoutesTest {
     }
 
     @Test
-    void aCallThatKeepsFailingIsADeadLetterWhenAttemptsRunOut() {
-        totango.answerNext(503, 503, 503, 503);
-        accepted(bundle.post("/v1/track", """
-                {"userId":"exhausted-u","event":"Never","messageId":"exhausted-1","context":{"groupId":"g"}}"""));
-        JsonNode letter = bundle.awaitDeadLetter("retries_exhausted", "exhausted-1");
-        assertEquals(503, letter.path("status").asInt());
-        assertEquals(4, letter.path("attempts").asInt(), "the first attempt and three retries");
-        assertEquals(4, totango.forUser("exhausted-u").size());
+    void aCallThatKeepsFailingIsADeadLetterWhenTheRetryWindowHasPassed() {
+        totango.answerNext(java.util.stream.IntStream.range(0, 100).map(i -> 503).toArray());
+        try {
+            accepted(bundle.post("/v1/track", """
+                    {"userId":"exhausted-u","event":"Never","messageId":"exhausted-1","context":{"groupId":"g"}}"""));
+            JsonNode letter = bundle.awaitDeadLetter("retries_exhausted", "exhausted-1");
+            assertEquals(503, letter.path("status").asInt());
+            int calls = totango.forUser("exhausted-u").size();
+            assertTrue(calls >= 3, "retried with backoff within the 1.5 s window: " + calls);
+            assertEquals(calls, letter.path("attempts").asInt(), "every attempt is counted");
+        } finally {
+            totango.stopScript();
+        }
+    }
+
+    @Test
+    void retryAfterFromTotangoIsHonoured() {
+        totango.answerNext(429);
+        totango.retryAfterSeconds(1);
+        try {
+            accepted(bundle.post("/v1/track", """
+                    {"userId":"slow-down-u","event":"Later","context":{"groupId":"g"}}"""));
+            List<Received> attempts = totango.awaitUser("slow-down-u", 2);
+            long waited = attempts.get(1).at() - attempts.get(0).at();
+            assertTrue(waited >= 950, "the retry waited Retry-After (1 s), not the 50 ms backoff: " + waited + " ms");
+        } finally {
+            totango.retryAfterSeconds(0);
+        }
     }
 
     private static void accepted(java.net.http.HttpResponse<String> response) {

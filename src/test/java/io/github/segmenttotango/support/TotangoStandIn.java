@@ -32,7 +32,7 @@ public final class TotangoStandIn implements AutoCloseable {
 
     /** One request Totango received. */
     public record Received(String method, String path, Map<String, List<String>> headers, String body,
-            Map<String, String> params) {
+            Map<String, String> params, long at) {
         public String param(String name) {
             return params.get(name);
         }
@@ -41,6 +41,7 @@ public final class TotangoStandIn implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Integer> scripted = new ConcurrentLinkedQueue<>();
+    private volatile int retryAfterSeconds;
 
     public TotangoStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -52,13 +53,16 @@ public final class TotangoStandIn implements AutoCloseable {
             String raw = exchange.getRequestURI().getRawQuery();
             String form = body.isEmpty() && raw != null ? raw : body;
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    Map.copyOf(exchange.getRequestHeaders()), body, decode(form)));
+                    Map.copyOf(exchange.getRequestHeaders()), body, decode(form), System.currentTimeMillis()));
             Integer status = scripted.poll();
             if (status == null || status < 300) {
                 exchange.getResponseHeaders().add("Content-Type", "image/gif");
                 exchange.sendResponseHeaders(status == null ? 200 : status, GIF.length);
                 exchange.getResponseBody().write(GIF);
             } else {
+                if (retryAfterSeconds > 0) {
+                    exchange.getResponseHeaders().add("Retry-After", String.valueOf(retryAfterSeconds));
+                }
                 byte[] answer = ("status " + status).getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(status, answer.length);
                 exchange.getResponseBody().write(answer);
@@ -78,6 +82,16 @@ public final class TotangoStandIn implements AutoCloseable {
         for (int status : statuses) {
             scripted.add(status);
         }
+    }
+
+    /** Failed answers carry {@code Retry-After: seconds} (0: none). */
+    public void retryAfterSeconds(int seconds) {
+        retryAfterSeconds = seconds;
+    }
+
+    /** Forgets the statuses still scripted: every call gets 200 again. */
+    public void stopScript() {
+        scripted.clear();
     }
 
     public List<Received> received() {

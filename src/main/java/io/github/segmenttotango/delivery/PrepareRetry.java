@@ -1,0 +1,61 @@
+package io.github.segmenttotango.delivery;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.http.base.HttpOperationFailedException;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Runs each time a Totango call fails, before Camel decides on a retry: counts the attempt in the
+ * exchange property {@code deliveryAttempts}, and when Totango said {@code Retry-After} (429, 503)
+ * makes that the delay of the next attempt, even when it is longer than the backoff's longest delay
+ * (capped at the retry window).
+ */
+public class PrepareRetry implements Processor {
+
+    public static final String ATTEMPTS = "deliveryAttempts";
+
+    private final Duration window;
+
+    public PrepareRetry(Duration window) {
+        this.window = window;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
+        Exception failure = exchange.getException();
+        if (failure instanceof HttpOperationFailedException http && http.getResponseHeaders() != null) {
+            String retryAfter = http.getResponseHeaders().entrySet().stream()
+                    .filter(header -> header.getKey().equalsIgnoreCase("Retry-After"))
+                    .map(header -> header.getValue()).findFirst().orElse(null);
+            Long delay = retryAfterMillis(retryAfter);
+            if (delay != null) {
+                exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, Math.min(delay, window.toMillis()));
+            } else {
+                exchange.getMessage().removeHeader(Exchange.REDELIVERY_DELAY);
+            }
+        }
+    }
+
+    /** Retry-After in milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+    static Long retryAfterMillis(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Math.max(0, Long.parseLong(value.trim())) * 1000;
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
+        }
+    }
+}
