@@ -47,6 +47,8 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .setJournalType(JournalType.NIO)
                 .setJournalSyncTransactional(true)
                 .setJournalSyncNonTransactional(true)
+                // group commit: syncs of concurrent sends are batched; a lone sender waits at most this long
+                .setJournalBufferTimeout_NIO(100_000)
                 .setJournalDirectory(folder.resolve("journal").toString())
                 .setBindingsDirectory(folder.resolve("bindings").toString())
                 .setPagingDirectory(folder.resolve("paging").toString())
