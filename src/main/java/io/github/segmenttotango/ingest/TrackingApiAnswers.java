@@ -16,13 +16,6 @@ public final class TrackingApiAnswers {
 
     /** A status and the JSON body that goes with it. */
     public record Answer(int status, String json) {
-        public int getStatus() {
-            return status;
-        }
-
-        public String getJson() {
-            return json;
-        }
     }
 
     /**

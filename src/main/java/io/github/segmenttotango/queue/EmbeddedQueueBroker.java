@@ -59,6 +59,8 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                         .setMaxSizeBytes(maxBytes)
                         .setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL)
                         .setMaxDeliveryAttempts(-1)
+                        .setDeadLetterAddress(SimpleString.of("DLQ"))
+                        .setExpiryAddress(SimpleString.of("ExpiryQueue"))
                         .setRedeliveryDelay(1000L)
                         .setAutoCreateQueues(true)
                         .setAutoCreateAddresses(true));

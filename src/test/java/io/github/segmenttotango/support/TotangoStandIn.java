@@ -42,6 +42,7 @@ public final class TotangoStandIn implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Integer> scripted = new ConcurrentLinkedQueue<>();
     private volatile int retryAfterSeconds;
+    private volatile long answerDelayMillis;
 
     public TotangoStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -54,6 +55,10 @@ public final class TotangoStandIn implements AutoCloseable {
             String form = body.isEmpty() && raw != null ? raw : body;
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     Map.copyOf(exchange.getRequestHeaders()), body, decode(form), System.currentTimeMillis()));
+            long pause = answerDelayMillis;
+            if (pause > 0) {
+                sleep(pause);
+            }
             Integer status = scripted.poll();
             if (status == null || status < 300) {
                 exchange.getResponseHeaders().add("Content-Type", "image/gif");
@@ -82,6 +87,11 @@ public final class TotangoStandIn implements AutoCloseable {
         for (int status : statuses) {
             scripted.add(status);
         }
+    }
+
+    /** Every answer waits this long: a slow Totango. */
+    public void answerAfter(Duration delay) {
+        answerDelayMillis = delay.toMillis();
     }
 
     /** Failed answers carry {@code Retry-After: seconds} (0: none). */

@@ -1,0 +1,109 @@
+package io.github.segmenttotango.support;
+
+import io.github.segmenttotango.Application;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bundle as its own process, started as users start it (the main class, from the project folder
+ * that holds config/ and routes/), configured through environment variables only.
+ */
+public final class BundleProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private BundleProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** Starts the bundle with these environment variables (CAMEL_SERVER_PORT is added when absent). */
+    public static BundleProcess launch(Map<String, String> env) throws IOException {
+        Path log = Files.createTempFile("bundle", ".log");
+        int port = env.containsKey("CAMEL_SERVER_PORT") ? Integer.parseInt(env.get("CAMEL_SERVER_PORT")) : freePort();
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", System.getProperty("java.class.path"),
+                Application.class.getName())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(key -> key.startsWith("TOTANGO_") || key.startsWith("SEGMENT_")
+                || key.startsWith("BRIDGE_") || key.startsWith("CAMEL_") || key.startsWith("DELIVERY_") || key.startsWith("INBOX_"));
+        builder.environment().putAll(env);
+        builder.environment().put("CAMEL_SERVER_PORT", String.valueOf(port));
+        return new BundleProcess(builder.start(), log, port);
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    /** Waits for GET /observe/health to answer 200 (fails after 60 s or when the process ends). */
+    public BundleProcess awaitHealthy() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("The bundle did not become healthy: " + log());
+    }
+
+    /** POSTs JSON with the write key as HTTP Basic user. */
+    public HttpResponse<String> post(String path, String writeKey, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8)))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** kill -9: no shutdown hook, no flush, nothing. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
