@@ -10,6 +10,7 @@ import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
+import io.github.segmenttotango.state.ParkedEvents;
 
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
@@ -60,6 +61,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("segmentToTotango", new SegmentToTotango(settings.mapping()));
         context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock));
+        context.getRegistry().bind("parkedEvents", new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock));
         context.getRegistry().bind("deadLetters", new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock));
         startQueue(context, settings);
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());

@@ -21,14 +21,16 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         Map<String, Duration> durations) {
 
     /** The duration settings the routes use, with their defaults. */
-    static final Map<String, String> ROUTE_DURATIONS = Map.of(
-            "totango.connect-timeout", "5s",
-            "totango.response-timeout", "10s",
-            "delivery.retry.initial-delay", "1s",
-            "delivery.retry.max-delay", "5m",
-            "delivery.retry.window", "4h",
-            "inbox.settle-time", "2s",
-            "inbox.lock-timeout", "10s");
+    static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
+            Map.entry("totango.connect-timeout", "5s"),
+            Map.entry("totango.response-timeout", "10s"),
+            Map.entry("delivery.retry.initial-delay", "1s"),
+            Map.entry("delivery.retry.max-delay", "5m"),
+            Map.entry("delivery.retry.window", "4h"),
+            Map.entry("delivery.park-window", "24h"),
+            Map.entry("delivery.park-check-interval", "1m"),
+            Map.entry("inbox.settle-time", "2s"),
+            Map.entry("inbox.lock-timeout", "10s"));
 
     static final Map<String, String> REGION_URLS = Map.of(
             "us", "https://sdr.totango.com/pixel.gif/",

@@ -31,7 +31,7 @@ class MappingThroughRoutesTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango);
+        bundle = RunningBundle.start(totango, Map.of("delivery.park-window", "1s", "delivery.park-check-interval", "200ms"));
     }
 
     @AfterAll
@@ -120,7 +120,7 @@ class MappingThroughRoutesTest {
     }
 
     @Test
-    void example8_trackWithoutAnyAccountIsKeptAsNoAccount() {
+    void example8_trackWithoutAnyAccountIsParkedThenKeptAsNoAccount() {
         post("/v1/track", """
                 {"type":"track","userId":"ex8-u9","event":"X","messageId":"ex8-message"}""");
         var letter = bundle.awaitDeadLetter("no_account", "ex8-message");
@@ -141,14 +141,31 @@ class MappingThroughRoutesTest {
                   {"type":"track","userId":"order-u","event":"After"},
                   {"type":"page","userId":"order-u","category":"Docs","name":"Index"}
                 ]}""");
-        List<Received> calls = totango.awaitUser("order-u", 4);
+        List<Received> calls = totango.awaitUser("order-u", 5);
         assertEquals("order-g", calls.get(0).param("sdr_o"));
         assertEquals("Pro", calls.get(0).param("sdr_o.plan"), "a plan given is sent, not the default");
-        assertEquals(List.of("After", "Viewed Docs Page", "Viewed Docs Index Page"),
-                calls.subList(1, 4).stream().map(c -> c.param("sdr_a")).toList());
-        calls.subList(1, 4).forEach(c -> assertEquals("order-g", c.param("sdr_o")));
-        assertEquals("Docs", calls.get(3).param("sdr_m"));
-        bundle.awaitDeadLetter("no_account", "order-before");
+        assertEquals(List.of("Before", "After", "Viewed Docs Page", "Viewed Docs Index Page"),
+                calls.subList(1, 5).stream().map(c -> c.param("sdr_a")).toList(),
+                "the track without an account was parked, then released by the group call, in order");
+        calls.subList(1, 5).forEach(c -> assertEquals("order-g", c.param("sdr_o")));
+        assertEquals("Docs", calls.get(4).param("sdr_m"));
+    }
+
+    @Test
+    void aTrackBeforeItsGroupCallIsParkedThenDeliveredToThatAccount() {
+        post("/v1/track", """
+                {"userId":"park-u","event":"Early Bird","messageId":"park-1"}""");
+        post("/v1/page", """
+                {"userId":"park-u","name":"Early Page"}""");
+        drain("park-marker");
+        assertTrue(totango.forUser("park-u").isEmpty(), "nothing is sent without an account");
+        post("/v1/group", """
+                {"userId":"park-u","groupId":"park-g"}""");
+        List<Received> calls = totango.awaitUser("park-u", 3);
+        assertEquals(List.of("park-g", "park-g", "park-g"), calls.stream().map(c -> c.param("sdr_o")).toList());
+        assertEquals("Early Bird", calls.get(1).param("sdr_a"));
+        assertEquals("Viewed Early Page Page", calls.get(2).param("sdr_a"));
+        assertTrue(bundle.deadLetters().stream().noneMatch(l -> "park-1".equals(l.path("messageId").asText())));
     }
 
     @Test

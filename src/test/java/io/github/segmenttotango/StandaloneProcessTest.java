@@ -65,6 +65,8 @@ class StandaloneProcessTest {
                     Map.entry("TOTANGO_PRODUCT_ACCOUNT_SEPARATOR", "::"),
                     Map.entry("SEGMENT_WRITE_KEYS", "env-key-1,env-key-2"),
                     Map.entry("BRIDGE_DATA_DIR", data.toString()),
+                    Map.entry("DELIVERY_PARK_WINDOW", "1s"),
+                    Map.entry("DELIVERY_PARK_CHECK_INTERVAL", "200ms"),
                     Map.entry("CAMEL_SERVER_PORT", String.valueOf(port))), log);
             try {
                 HttpClient http = HttpClient.newHttpClient();
@@ -89,9 +91,15 @@ class StandaloneProcessTest {
                         "TOTANGO_DISABLE_HEARTBEAT drops the heartbeat; TOTANGO_TRACK_NAMED_PAGES=false drops the named page");
                 Thread.sleep(300);
                 assertEquals(3, totango.forUser("env-u").size(), "no heartbeat and no named page: " + totango.forUser("env-u"));
-                try (var letters = Files.list(data.resolve("dead-letter"))) {
-                    assertEquals(1, letters.count(), "BRIDGE_DATA_DIR holds the dead letter");
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                long letters = 0;
+                while (letters == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                    try (var files = Files.list(data.resolve("dead-letter"))) {
+                        letters = files.count();
+                    }
                 }
+                assertEquals(1, letters, "BRIDGE_DATA_DIR holds the dead letter, once DELIVERY_PARK_WINDOW has passed");
             } finally {
                 bundle.destroy();
                 assertTrue(bundle.waitFor(30, TimeUnit.SECONDS));
