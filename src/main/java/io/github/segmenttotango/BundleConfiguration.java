@@ -1,5 +1,7 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.admin.AdminAccess;
+import io.github.segmenttotango.admin.DeadLetterAdmin;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
@@ -61,8 +63,12 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("segmentToTotango", new SegmentToTotango(settings.mapping()));
         context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock));
-        context.getRegistry().bind("parkedEvents", new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock));
-        context.getRegistry().bind("deadLetters", new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock));
+        ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
+        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock);
+        context.getRegistry().bind("parkedEvents", parked);
+        context.getRegistry().bind("deadLetters", deadLetters);
+        context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
+        context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         startQueue(context, settings);
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));

@@ -36,7 +36,7 @@ class TrackingApiTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango);
+        bundle = RunningBundle.start(totango, Map.of("delivery.park-window", "500ms", "delivery.park-check-interval", "200ms"));
     }
 
     @AfterAll
@@ -83,6 +83,12 @@ class TrackingApiTest {
             assertEquals(200, response.statusCode(), path + ": " + response.body());
         }
         assertRefused(bundle.send(post("/v1/nothing", "application/json").POST(BodyPublishers.ofString("{}")).build()), 404, "unknown_call");
+    }
+
+    @Test
+    void theAdminApiIsOffWithoutAToken() {
+        assertRefused(bundle.send(bundle.request("/admin/dead-letter").header("Authorization", "Bearer anything").GET().build()),
+                404, "admin_disabled");
     }
 
     @Test

@@ -113,6 +113,18 @@ public final class DeadLetterStore {
         return text == null || text.length() <= 500 ? text : text.substring(0, 500) + "...";
     }
 
+    /** Deletes one record; false when there is none with that id. */
+    public boolean delete(String id) {
+        if (id == null || !id.matches("[0-9A-Za-z-]{1,64}")) {
+            return false;
+        }
+        try {
+            return Files.deleteIfExists(folder.resolve(id + ".json"));
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot delete dead letter " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Every record, oldest first. */
     public List<DeadLetter> all() {
         try (Stream<Path> files = Files.list(folder)) {

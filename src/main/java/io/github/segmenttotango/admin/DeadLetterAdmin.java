@@ -1,0 +1,138 @@
+package io.github.segmenttotango.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.github.segmenttotango.ingest.IngestException;
+import io.github.segmenttotango.ingest.IngestLimits;
+import io.github.segmenttotango.ingest.SegmentEvents;
+import io.github.segmenttotango.ingest.TrackingApiAnswers.Answer;
+import io.github.segmenttotango.mapping.TotangoCall;
+import io.github.segmenttotango.state.DeadLetter;
+import io.github.segmenttotango.state.DeadLetterStore;
+import io.github.segmenttotango.state.ParkedEvents;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the admin API reads and answers: dead letters listed, chosen for replay, deleted; parked events. */
+public final class DeadLetterAdmin {
+
+    private static final int MAX_PAGE = 500;
+
+    private final DeadLetterStore deadLetters;
+    private final ParkedEvents parked;
+    private final IngestLimits limits;
+    private final ObjectMapper json = JsonMapper.builder().build();
+
+    public DeadLetterAdmin(DeadLetterStore deadLetters, ParkedEvents parked, IngestLimits limits) {
+        this.deadLetters = deadLetters;
+        this.parked = parked;
+        this.limits = limits;
+    }
+
+    /** GET /admin/dead-letter?reason=&offset=&limit= */
+    public Answer list(String reason, String offset, String limit) {
+        int from = number("offset", offset, 0);
+        int size = Math.min(number("limit", limit, 100), MAX_PAGE);
+        List<DeadLetter> all = deadLetters.all().stream().filter(l -> reason == null || reason.isBlank() || reason.equals(l.reason())).toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("total", all.size());
+        body.put("offset", from);
+        body.put("items", all.subList(Math.min(from, all.size()), Math.min(from + size, all.size())));
+        return answer(200, body);
+    }
+
+    /** GET /admin/parked?offset=&limit= */
+    public Answer parked(String offset, String limit) {
+        int from = number("offset", offset, 0);
+        int size = Math.min(number("limit", limit, 100), MAX_PAGE);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("total", parked.count());
+        body.put("offset", from);
+        body.put("items", parked.list(from, size));
+        return answer(200, body);
+    }
+
+    /** The dead letters a replay request names: {"all":true}, {"reason":"..."} or {"id":"..."}. */
+    public List<DeadLetter> select(byte[] request) {
+        JsonNode ask;
+        try {
+            ask = request == null || request.length == 0 ? json.createObjectNode() : json.readTree(request);
+        } catch (IOException e) {
+            throw IngestException.badRequest("invalid_json", "The body is not valid JSON");
+        }
+        List<DeadLetter> all = deadLetters.all();
+        if (ask.path("all").asBoolean(false)) {
+            return all;
+        }
+        if (ask.hasNonNull("reason")) {
+            return all.stream().filter(l -> ask.get("reason").asText().equals(l.reason())).toList();
+        }
+        if (ask.hasNonNull("id")) {
+            List<DeadLetter> one = all.stream().filter(l -> ask.get("id").asText().equals(l.id())).toList();
+            if (one.isEmpty()) {
+                throw new IngestException(404, "not_found", "No dead letter " + ask.get("id").asText());
+            }
+            return one;
+        }
+        throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
+    }
+
+    /** Whether a dead letter holds a Totango call (a failed delivery) rather than a Segment event. */
+    public boolean holdsCall(DeadLetter letter) {
+        return json.valueToTree(letter.payload()).has("params");
+    }
+
+    /** The Totango call of a failed delivery, as a one-call list for the delivery queue. */
+    public List<TotangoCall> callOf(DeadLetter letter) {
+        return List.of(json.convertValue(letter.payload(), TotangoCall.class));
+    }
+
+    /** The Segment event of a dead letter, or null when it is still not a valid event. */
+    public ObjectNode eventOf(DeadLetter letter) {
+        JsonNode event = json.valueToTree(letter.payload());
+        return SegmentEvents.problemOf(event, 0, limits.maxEventBytes()) == null ? (ObjectNode) event : null;
+    }
+
+    /** The answer to a replay: how many went back into the pipeline, how many are still invalid events. */
+    public Answer replayed(List<String> outcomes) {
+        long replayed = outcomes.stream().filter("replayed"::equals).count();
+        return answer(200, Map.of("replayed", replayed, "stillInvalid", outcomes.size() - replayed));
+    }
+
+    /** DELETE /admin/dead-letter/{id} */
+    public Answer delete(String id) {
+        if (!deadLetters.delete(id)) {
+            throw new IngestException(404, "not_found", "No dead letter " + id);
+        }
+        return answer(200, Map.of("deleted", id));
+    }
+
+    private Answer answer(int status, Object body) {
+        try {
+            return new Answer(status, json.writeValueAsString(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int number(String name, String value, int fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value.trim());
+            if (number >= 0) {
+                return number;
+            }
+        } catch (NumberFormatException notANumber) {
+            // below
+        }
+        throw IngestException.badRequest("invalid_parameter", name + " must be a whole number of 0 or more");
+    }
+}

@@ -1,0 +1,104 @@
+package io.github.segmenttotango;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.segmenttotango.support.RunningBundle;
+import io.github.segmenttotango.support.TotangoStandIn;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The admin API of a running bundle: dead letters listed, replayed and deleted; parked events listed. */
+class AdminApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = "admin-secret-token";
+    private static TotangoStandIn totango;
+    private static RunningBundle bundle;
+
+    @BeforeAll
+    static void start() throws Exception {
+        totango = new TotangoStandIn();
+        bundle = RunningBundle.start(totango, Map.of("bridge.admin-token", TOKEN));
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        totango.close();
+    }
+
+    private static HttpResponse<String> admin(String method, String path, String body) {
+        return bundle.send(bundle.request(path).header("Authorization", "Bearer " + TOKEN)
+                .method(method, body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body)).build());
+    }
+
+    private static JsonNode json(HttpResponse<String> response, int status) throws Exception {
+        assertEquals(status, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void theAdminApiNeedsTheBearerToken() throws Exception {
+        assertEquals("unauthorized", json(bundle.send(bundle.request("/admin/dead-letter").GET().build()), 401).path("code").asText());
+        assertEquals(401, bundle.send(bundle.request("/admin/dead-letter").header("Authorization", "Bearer wrong").GET().build()).statusCode());
+        assertEquals(401, bundle.send(bundle.request("/admin/parked").header("Authorization", RunningBundle.basic(RunningBundle.WRITE_KEY))
+                .GET().build()).statusCode(), "a write key is not an admin token");
+    }
+
+    @Test
+    void aRefusedCallIsListedThenReplayedThroughThePipeline() throws Exception {
+        totango.answerNext(400);
+        assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"admin-u\",\"event\":\"Again\",\"messageId\":\"admin-1\","
+                + "\"context\":{\"groupId\":\"g\"}}").statusCode());
+        JsonNode letter = bundle.awaitDeadLetter("totango_4xx", "admin-1");
+        JsonNode listed = json(admin("GET", "/admin/dead-letter?reason=totango_4xx", null), 200);
+        assertTrue(listed.path("total").asInt() >= 1);
+        assertTrue(listed.path("items").toString().contains("admin-1"), listed.toString());
+
+        JsonNode replay = json(admin("POST", "/admin/dead-letter/replay", "{\"id\":\"" + letter.path("id").asText() + "\"}"), 200);
+        assertEquals(1, replay.path("replayed").asInt(), replay.toString());
+        assertEquals(2, totango.awaitUser("admin-u", 2).size(), "the call went to Totango again");
+        assertTrue(bundle.deadLetters().stream().noneMatch(l -> l.path("id").asText().equals(letter.path("id").asText())),
+                "a replayed dead letter is removed");
+    }
+
+    @Test
+    void aStillInvalidEventStaysAndCanBeDeleted() throws Exception {
+        assertEquals(200, bundle.post("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"userId\":\"admin-bad\",\"messageId\":\"admin-bad-1\"},"
+                + "{\"type\":\"track\",\"userId\":\"admin-ok\",\"event\":\"Fine\",\"context\":{\"groupId\":\"g\"}}]}").statusCode());
+        JsonNode letter = bundle.awaitDeadLetter("invalid_event", "admin-bad-1");
+        String id = letter.path("id").asText();
+        JsonNode replay = json(admin("POST", "/admin/dead-letter/replay", "{\"reason\":\"invalid_event\"}"), 200);
+        assertEquals(0, replay.path("replayed").asInt());
+        assertTrue(replay.path("stillInvalid").asInt() >= 1);
+        assertEquals(id, json(admin("DELETE", "/admin/dead-letter/" + id, null), 200).path("deleted").asText());
+        assertEquals("not_found", json(admin("DELETE", "/admin/dead-letter/" + id, null), 404).path("code").asText());
+        assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/replay", "{}"), 400).path("code").asText());
+        assertEquals("invalid_parameter", json(admin("GET", "/admin/dead-letter?limit=-3", null), 400).path("code").asText());
+    }
+
+    @Test
+    void parkedEventsAreListed() throws Exception {
+        assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"admin-parked\",\"event\":\"Waiting\",\"messageId\":\"parked-1\"}").statusCode());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        JsonNode parked = null;
+        while (System.nanoTime() < deadline) {
+            parked = json(admin("GET", "/admin/parked", null), 200);
+            if (parked.path("items").toString().contains("parked-1")) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        assertTrue(parked.path("items").toString().contains("parked-1"), String.valueOf(parked));
+    }
+}
