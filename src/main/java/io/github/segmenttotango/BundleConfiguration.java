@@ -14,6 +14,7 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 
+import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -87,6 +88,7 @@ public class BundleConfiguration implements CamelConfiguration {
     private static void startQueue(CamelContext context, BundleSettings settings) {
         String queueUri = context.getPropertiesComponent().resolveProperty("delivery.queue-uri").orElse("");
         if (!queueUri.startsWith("jms:")) {
+            context.getRegistry().bind("backlogGuard", new BacklogGuard(null, null, Long.MAX_VALUE));
             return;
         }
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
@@ -101,6 +103,8 @@ public class BundleConfiguration implements CamelConfiguration {
         CachingConnectionFactory cached = new CachingConnectionFactory(connections);
         cached.setSessionCacheSize(16);
         context.getRegistry().bind("queueBroker", broker);
+        String queueName = queueUri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "");
+        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, queueName, settings.maxBacklog()));
         context.addComponent("jms", JmsComponent.jmsComponent(cached));
     }
 }

@@ -102,6 +102,8 @@ class DeliveryThroughRoutesTest {
             int calls = totango.forUser("exhausted-u").size();
             assertTrue(calls >= 3, "retried with backoff within the 1.5 s window: " + calls);
             assertEquals(calls, letter.path("attempts").asInt(), "every attempt is counted");
+            assertTrue(letter.path("firstFailureAt").asText().compareTo(letter.path("lastFailureAt").asText()) < 0,
+                    "first and last failure times: " + letter);
         } finally {
             totango.stopScript();
         }
@@ -119,6 +121,73 @@ class DeliveryThroughRoutesTest {
             assertTrue(waited >= 950, "the retry waited Retry-After (1 s), not the 50 ms backoff: " + waited + " ms");
         } finally {
             totango.retryAfterSeconds(0);
+        }
+    }
+
+    @Test
+    void whenTotangoIsDownIngestGoesOnAndTheBacklogDrainsInOrderWhenItReturns() {
+        totango.downFor(java.time.Duration.ofSeconds(1));
+        for (int i = 0; i < 21; i++) {
+            accepted(bundle.post("/v1/track", "{\"userId\":\"outage-u" + (i % 3) + "\",\"event\":\"O" + i
+                    + "\",\"context\":{\"groupId\":\"g\"}}"));
+        }
+        for (int user = 0; user < 3; user++) {
+            int first = user;
+            List<String> expected = java.util.stream.IntStream.range(0, 21).filter(n -> n % 3 == first).mapToObj(n -> "O" + n).toList();
+            String name = "outage-u" + user;
+            List<String> order = totango.await(r -> name.equals(r.param("sdr_u")) && r.status() == 200, expected.size(),
+                    java.time.Duration.ofSeconds(30)).stream().map(r -> r.param("sdr_a")).toList();
+            assertEquals(expected, order, "every call of " + name + " taken once, in order, after the outage");
+            assertTrue(totango.forUser(name).stream().anyMatch(r -> r.status() == 503), "the outage was felt");
+        }
+    }
+
+    @Test
+    void pastTheBacklogBoundIngestAnswers503WithRetryAfter() throws Exception {
+        try (TotangoStandIn down = new TotangoStandIn();
+                RunningBundle small = RunningBundle.start(down, Map.of("delivery.max-backlog", "5", "delivery.concurrency", "1"))) {
+            down.downFor(java.time.Duration.ofSeconds(30));
+            java.net.http.HttpResponse<String> answer = null;
+            for (int i = 0; i < 50; i++) {
+                answer = small.post("/v1/track", "{\"userId\":\"bp-u\",\"event\":\"B" + i + "\",\"context\":{\"groupId\":\"g\"}}");
+                if (answer.statusCode() == 503) {
+                    break;
+                }
+                assertEquals(200, answer.statusCode(), answer.body());
+            }
+            assertEquals(503, answer.statusCode(), "the backlog bound must be reached within 50 events");
+            assertTrue(answer.body().contains("backlog_full"), answer.body());
+            assertEquals("30", answer.headers().firstValue("Retry-After").orElse(""));
+            down.downFor(java.time.Duration.ZERO);
+        }
+    }
+
+    @Test
+    void whenTheQueueItselfIsFullIngestAnswers503() throws Exception {
+        try (TotangoStandIn down = new TotangoStandIn();
+                RunningBundle tiny = RunningBundle.start(down, Map.of("delivery.queue.max-bytes", "20000", "delivery.concurrency", "1"))) {
+            down.downFor(java.time.Duration.ofSeconds(30));
+            java.net.http.HttpResponse<String> answer = null;
+            for (int i = 0; i < 200; i++) {
+                answer = tiny.post("/v1/track", "{\"userId\":\"full-u\",\"event\":\"F" + i + "\",\"context\":{\"groupId\":\"g\"}}");
+                if (answer.statusCode() != 200) {
+                    break;
+                }
+            }
+            assertEquals(503, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("queue_unavailable"), answer.body());
+            assertTrue(answer.headers().firstValue("Retry-After").isPresent());
+            assertTrue(tiny.deadLetters().isEmpty(), "a refused event is the client's to send again, not a dead letter: " + tiny.deadLetters());
+            down.downFor(java.time.Duration.ZERO);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 

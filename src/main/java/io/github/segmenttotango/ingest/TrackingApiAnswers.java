@@ -63,8 +63,15 @@ public final class TrackingApiAnswers {
         return new Answer(405, write(Map.of("code", "method_not_allowed", "message", "Tracking API calls are sent with POST")));
     }
 
-    /** An unexpected failure: a 500 that says so, never a stack trace. */
+    /** An unexpected failure: a 500 that says so, never a stack trace; 503 when the delivery queue refused. */
     public Answer failure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String name = cause.getClass().getName();
+            if (name.startsWith("org.springframework.jms.") || name.startsWith("jakarta.jms.")) {
+                return new Answer(503, write(Map.of("code", "queue_unavailable",
+                        "message", "The delivery queue takes no more events now (full, or its disk is); send again later")));
+            }
+        }
         return new Answer(500, write(Map.of("code", "internal_error",
                 "message", "The request could not be taken; it is safe to send it again")));
     }

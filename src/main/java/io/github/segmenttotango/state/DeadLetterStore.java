@@ -63,10 +63,16 @@ public final class DeadLetterStore {
     /** Keeps one record; returns it with its id and time. */
     public DeadLetter keep(String reason, String detail, String messageId, String userId, String type, Object payload,
             Integer status, String response, Integer attempts, String source) {
+        return keep(reason, detail, messageId, userId, type, payload, status, response, attempts, source, null);
+    }
+
+    private DeadLetter keep(String reason, String detail, String messageId, String userId, String type, Object payload,
+            Integer status, String response, Integer attempts, String source, Long firstFailureMillis) {
         String now = TotangoDates.format(clock.instant());
+        String first = firstFailureMillis == null ? now : TotangoDates.format(java.time.Instant.ofEpochMilli(firstFailureMillis));
         String id = ID_TIME.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
         DeadLetter letter = new DeadLetter(id, reason, detail, messageId, userId, type, payload, status, response,
-                attempts, now, now, source);
+                attempts, first, now, source);
         write(letter);
         LOG.warn("Dead letter {}: reason={} messageId={} type={} detail={}", id, reason, messageId, type, detail);
         return letter;
@@ -97,15 +103,16 @@ public final class DeadLetterStore {
     }
 
     /** Keeps a Totango call that failed for good, with Totango's answer when there was one. */
-    public void keepFailedCall(TotangoCall call, Exception failure, Integer attempts) {
+    public void keepFailedCall(TotangoCall call, Exception failure, Integer attempts, Long firstAttemptAt) {
         if (failure instanceof HttpOperationFailedException http) {
             boolean retryable = TotangoAnswers.isRetryable(http.getStatusCode());
             keep(retryable ? "retries_exhausted" : "totango_4xx", "Totango answered " + http.getStatusCode(),
                     call.messageId(), call.userId(), null, call, http.getStatusCode(),
-                    excerpt(http.getResponseBody()), attempts, null);
+                    excerpt(http.getResponseBody()), attempts, null, firstAttemptAt);
         } else {
             keep("retries_exhausted", failure == null ? "unknown failure" : failure.getClass().getSimpleName() + ": "
-                    + excerpt(failure.getMessage()), call.messageId(), call.userId(), null, call, null, null, attempts, null);
+                    + excerpt(failure.getMessage()), call.messageId(), call.userId(), null, call, null, null, attempts, null,
+                    firstAttemptAt);
         }
     }
 

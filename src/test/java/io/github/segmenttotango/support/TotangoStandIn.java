@@ -32,7 +32,7 @@ public final class TotangoStandIn implements AutoCloseable {
 
     /** One request Totango received. */
     public record Received(String method, String path, Map<String, List<String>> headers, String body,
-            Map<String, String> params, long at) {
+            Map<String, String> params, long at, int status) {
         public String param(String name) {
             return params.get(name);
         }
@@ -43,6 +43,7 @@ public final class TotangoStandIn implements AutoCloseable {
     private final ConcurrentLinkedQueue<Integer> scripted = new ConcurrentLinkedQueue<>();
     private volatile int retryAfterSeconds;
     private volatile long answerDelayMillis;
+    private volatile long downUntil;
 
     public TotangoStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -53,16 +54,17 @@ public final class TotangoStandIn implements AutoCloseable {
             }
             String raw = exchange.getRequestURI().getRawQuery();
             String form = body.isEmpty() && raw != null ? raw : body;
-            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                    Map.copyOf(exchange.getRequestHeaders()), body, decode(form), System.currentTimeMillis()));
             long pause = answerDelayMillis;
             if (pause > 0) {
                 sleep(pause);
             }
-            Integer status = scripted.poll();
-            if (status == null || status < 300) {
+            Integer scriptedStatus = System.currentTimeMillis() < downUntil ? Integer.valueOf(503) : scripted.poll();
+            int status = scriptedStatus == null ? 200 : scriptedStatus;
+            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    Map.copyOf(exchange.getRequestHeaders()), body, decode(form), System.currentTimeMillis(), status));
+            if (status < 300) {
                 exchange.getResponseHeaders().add("Content-Type", "image/gif");
-                exchange.sendResponseHeaders(status == null ? 200 : status, GIF.length);
+                exchange.sendResponseHeaders(status, GIF.length);
                 exchange.getResponseBody().write(GIF);
             } else {
                 if (retryAfterSeconds > 0) {
@@ -87,6 +89,11 @@ public final class TotangoStandIn implements AutoCloseable {
         for (int status : statuses) {
             scripted.add(status);
         }
+    }
+
+    /** Totango is down (503 to every call) for this long from now. */
+    public void downFor(Duration outage) {
+        downUntil = System.currentTimeMillis() + outage.toMillis();
     }
 
     /** Every answer waits this long: a slow Totango. */
