@@ -132,16 +132,11 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         }
 
         int positive(String key, int fallback) {
-            String value = text(key, String.valueOf(fallback));
-            try {
-                int number = Integer.parseInt(value);
-                if (number > 0) {
-                    return number;
-                }
-            } catch (NumberFormatException notANumber) {
-                // reported below
+            long value = positiveLong(key, fallback);
+            if (value > Integer.MAX_VALUE) {
+                throw invalid(key, "must be at most " + Integer.MAX_VALUE + ", not '" + value + "'");
             }
-            throw invalid(key, "must be a positive whole number, not '" + value + "'");
+            return (int) value;
         }
 
         long positiveLong(String key, long fallback) {

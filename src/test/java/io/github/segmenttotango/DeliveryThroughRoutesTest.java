@@ -182,15 +182,6 @@ class DeliveryThroughRoutesTest {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     private static void accepted(java.net.http.HttpResponse<String> response) {
         assertEquals(200, response.statusCode(), response.body());
     }

@@ -74,7 +74,7 @@ class FileDropTest {
             if (Files.exists(file)) {
                 return;
             }
-            sleep(50);
+            TotangoStandIn.sleep(50);
         }
         throw new AssertionError("No file " + file);
     }
@@ -118,18 +118,18 @@ class FileDropTest {
             for (int i = 1; i <= 10; i++) {
                 out.write((track("slow-u", "S" + i) + "\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                sleep(250);
+                TotangoStandIn.sleep(250);
             }
             // the last event is cut in two writes, the way cp writes blocks
             String last = track("slow-u", "S11");
             out.write(last.substring(0, 20).getBytes(StandardCharsets.UTF_8));
             out.flush();
-            sleep(300);
+            TotangoStandIn.sleep(300);
             out.write((last.substring(20) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         assertEquals(11, activities("slow-u", 11).size());
         awaitFile(today("done").resolve("slow.ndjson"));
-        sleep(300);
+        TotangoStandIn.sleep(300);
         assertEquals(11, totango.forUser("slow-u").size(), "read once, whole: " + totango.forUser("slow-u"));
         assertTrue(bundle.deadLetters().stream().noneMatch(l -> l.path("source").asText().equals("inbox:slow.ndjson")),
                 "no half-written line was read");
@@ -190,7 +190,7 @@ class FileDropTest {
         Files.copy(staging, inbox.resolve("again.ndjson"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (Files.exists(inbox.resolve("again.ndjson")) && System.nanoTime() < deadline) {
-            sleep(50);
+            TotangoStandIn.sleep(50);
         }
         drop("after-again.ndjson", track("again-u", "Marker") + "\n");
         totango.await(r -> "Marker".equals(r.param("sdr_a")), 1);
@@ -221,14 +221,5 @@ class FileDropTest {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
         return bytes.toByteArray();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -91,6 +91,13 @@ public final class BundleProcess implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** GETs a path with an Authorization header. */
+    public HttpResponse<String> get(String path, String authorization) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", authorization).timeout(Duration.ofSeconds(20)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** kill -9: no shutdown hook, no flush, nothing. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -165,7 +165,8 @@ public final class TotangoStandIn implements AutoCloseable {
         return params;
     }
 
-    static void sleep(long millis) {
+    /** Thread.sleep for tests: an interruption fails the test. */
+    public static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
