@@ -14,6 +14,7 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 
+import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
@@ -61,9 +62,13 @@ public class BundleConfiguration implements CamelConfiguration {
         // Segment messageIds seen within the dedup window (camel-sql's repository on the same database).
         context.getRegistry().bind("seenMessageIds", new JdbcMessageIdRepository(dataSource, "segment-messages"));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
-        context.getRegistry().bind("segmentToTotango", new SegmentToTotango(settings.mapping()));
-        context.getRegistry().bind("groupContexts", new GroupContextStore(dataSource, settings.groupContextTtl(),
-                settings.groupContextMaxEntries(), clock));
+        SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
+        GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
+                settings.groupContextMaxEntries(), clock);
+        context.getRegistry().bind("segmentToTotango", mapping);
+        context.getRegistry().bind("groupContexts", groupContexts);
+        context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
+                settings.totangoUrl(), !settings.apiToken().isEmpty()));
         ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
         DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock);
         context.getRegistry().bind("parkedEvents", parked);

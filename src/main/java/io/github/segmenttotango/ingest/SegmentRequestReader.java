@@ -42,7 +42,8 @@ public final class SegmentRequestReader {
             Map.entry("page", "page"), Map.entry("p", "page"),
             Map.entry("screen", "screen"), Map.entry("s", "screen"),
             Map.entry("alias", "alias"), Map.entry("a", "alias"),
-            Map.entry("batch", "batch"), Map.entry("b", "batch"), Map.entry("import", "batch"));
+            Map.entry("batch", "batch"), Map.entry("b", "batch"), Map.entry("import", "batch"),
+            Map.entry("preview", "preview"));
 
     private final IngestLimits limits;
     private final WriteKeys writeKeys;
@@ -83,7 +84,11 @@ public final class SegmentRequestReader {
         if (bytes.length == 0) {
             throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object");
         }
-        Parsed parsed = "batch".equals(kind) ? parseBatch(bytes) : parseSingle(bytes, kind);
+        Parsed parsed = switch (kind) {
+            case "batch" -> parseBatch(bytes);
+            case "preview" -> isBatch(bytes) ? parseBatch(bytes) : parseSingle(bytes, null);
+            default -> parseSingle(bytes, kind);
+        };
         if (headerKey == null) {
             writeKeys.check(text(parsed.envelope.get("writeKey")));
         }
@@ -155,11 +160,19 @@ public final class SegmentRequestReader {
     private Parsed parseSingle(byte[] bytes, String type) {
         JsonNode node = parse(() -> json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(bytes));
         if (node == null || !node.isObject()) {
-            throw IngestException.badRequest("invalid_shape", "The body must be a JSON object (one " + type + " event)");
+            throw IngestException.badRequest("invalid_shape", "The body must be a JSON object (one " + (type == null ? "" : type + " ") + "event)");
         }
         ObjectNode event = (ObjectNode) node;
-        event.put("type", type);
+        if (type != null) {
+            event.put("type", type);
+        }
         return new Parsed(event, List.of(event), List.of(bytes.length), false);
+    }
+
+    /** Whether a body is a batch envelope (a preview takes a batch or one event with its own type). */
+    private boolean isBatch(byte[] bytes) {
+        JsonNode node = parse(() -> json.readTree(bytes));
+        return node != null && node.has("batch");
     }
 
     private Parsed parseBatch(byte[] bytes) {
