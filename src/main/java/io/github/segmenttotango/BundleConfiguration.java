@@ -14,6 +14,7 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 
+import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
@@ -49,6 +50,8 @@ public class BundleConfiguration implements CamelConfiguration {
         settings.durations().forEach((key, duration) ->
                 properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));
         Clock clock = Clock.systemUTC();
+        BundleMetrics metrics = new BundleMetrics(context);
+        context.getRegistry().bind("bundleMetrics", metrics);
 
         WriteKeys writeKeys = new WriteKeys(settings.writeKeys());
         if (writeKeys.open()) {
@@ -59,6 +62,7 @@ public class BundleConfiguration implements CamelConfiguration {
         JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
 
         context.getRegistry().bind("stateDataSource", dataSource);
+        startQueue(context, settings);
         // Segment messageIds seen within the dedup window (camel-sql's repository on the same database).
         context.getRegistry().bind("seenMessageIds", new JdbcMessageIdRepository(dataSource, "segment-messages"));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
@@ -70,15 +74,16 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
                 settings.totangoUrl(), !settings.apiToken().isEmpty()));
         ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
-        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock);
+        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock, metrics);
         context.getRegistry().bind("parkedEvents", parked);
+        BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
+        metrics.watch(backlog::backlog, parked::count);
         context.getRegistry().bind("deadLetters", deadLetters);
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
-        startQueue(context, settings);
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
-        context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window")));
+        context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
         context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),

@@ -1,5 +1,7 @@
 package io.github.segmenttotango.delivery;
 
+import io.github.segmenttotango.metrics.BundleMetrics;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -20,15 +22,20 @@ public class PrepareRetry implements Processor {
     public static final String ATTEMPTS = "deliveryAttempts";
 
     private final Duration window;
+    private final BundleMetrics metrics;
 
-    public PrepareRetry(Duration window) {
+    public PrepareRetry(Duration window, BundleMetrics metrics) {
         this.window = window;
+        this.metrics = metrics;
     }
 
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(ATTEMPTS, exchange.getProperty(ATTEMPTS, 0, Integer.class) + 1);
         Exception failure = exchange.getException();
+        if (!TotangoAnswers.isFinal(failure)) {
+            metrics.retried();
+        }
         if (failure instanceof HttpOperationFailedException http && http.getResponseHeaders() != null) {
             String retryAfter = http.getResponseHeaders().entrySet().stream()
                     .filter(header -> header.getKey().equalsIgnoreCase("Retry-After"))

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.inbox.InboxEvent;
+import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.ingest.SegmentRequest;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.mapping.TotangoCall;
@@ -45,10 +46,12 @@ public final class DeadLetterStore {
     private final Path folder;
     private final ObjectMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     private final Clock clock;
+    private final BundleMetrics metrics;
 
-    public DeadLetterStore(Path folder, Clock clock) {
+    public DeadLetterStore(Path folder, Clock clock, BundleMetrics metrics) {
         this.folder = folder;
         this.clock = clock;
+        this.metrics = metrics;
         try {
             Files.createDirectories(folder);
         } catch (IOException e) {
@@ -74,6 +77,9 @@ public final class DeadLetterStore {
         DeadLetter letter = new DeadLetter(id, reason, detail, messageId, userId, type, payload, status, response,
                 attempts, first, now, source);
         write(letter);
+        if (metrics != null) {
+            metrics.deadLettered(reason, type);
+        }
         LOG.warn("Dead letter {}: reason={} messageId={} type={} detail={}", id, reason, messageId, type, detail);
         return letter;
     }

@@ -1,0 +1,90 @@
+package io.github.segmenttotango.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.apache.camel.CamelContext;
+
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * The bundle's own metrics, in the Micrometer registry Camel serves at {@code /observe/metrics}:
+ * events received, accepted and rejected; Totango calls delivered, retried and dead-lettered;
+ * delivery latency (acceptance to Totango's answer); backlog and parked events.
+ */
+public final class BundleMetrics {
+
+    private final CamelContext context;
+    private volatile MeterRegistry registry;
+    private Supplier<Number> backlog = () -> 0;
+    private Supplier<Number> parked = () -> 0;
+
+    public BundleMetrics(CamelContext context) {
+        this.context = context;
+    }
+
+    /** The registry Camel's Prometheus support created (looked up once it exists), else an in-memory one. */
+    MeterRegistry registry() {
+        MeterRegistry found = registry;
+        if (found == null) {
+            found = context.getRegistry().findSingleByType(MeterRegistry.class);
+            if (found == null) {
+                return FALLBACK;
+            }
+            registry = found;
+        }
+        return found;
+    }
+
+    private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
+
+    public void received(String type) {
+        Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
+                .tag("type", String.valueOf(type)).register(registry()).increment();
+    }
+
+    public void accepted(String type) {
+        Counter.builder("segment.events.accepted").description("Segment events accepted once (after dedup)")
+                .tag("type", String.valueOf(type)).register(registry()).increment();
+    }
+
+    public void deadLettered(String reason, String type) {
+        Counter.builder("segment.dead.letters").description("Events and calls kept as dead letters, by reason")
+                .tag("reason", String.valueOf(reason)).tag("type", String.valueOf(type)).register(registry()).increment();
+    }
+
+    public void delivered(Long queuedAt) {
+        Counter.builder("totango.calls.delivered").description("Totango calls Totango took").register(registry()).increment();
+        if (queuedAt != null && queuedAt > 0) {
+            Timer.builder("totango.delivery.latency").description("From acceptance to Totango's answer")
+                    .publishPercentileHistogram().register(registry())
+                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - queuedAt)));
+        }
+    }
+
+    public void retried() {
+        Counter.builder("totango.calls.retried").description("Totango calls sent again after a failure").register(registry()).increment();
+    }
+
+    /** What the gauges read: calls waiting for delivery, events waiting for their group call. */
+    public void watch(Supplier<Number> backlog, Supplier<Number> parked) {
+        this.backlog = backlog;
+        this.parked = parked;
+    }
+
+    /** Registers the gauges and the counters at zero, once Camel's registry exists (a start-up route calls it). */
+    public void registerGauges() {
+        Gauge.builder("totango.delivery.backlog", backlog).description("Totango calls waiting for delivery").register(registry());
+        Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
+        for (String type : new String[] {"identify", "group", "track", "page", "screen", "alias"}) {
+            Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
+                    .tag("type", type).register(registry());
+        }
+        Counter.builder("totango.calls.delivered").description("Totango calls Totango took").register(registry());
+        Counter.builder("totango.calls.retried").description("Totango calls sent again after a failure").register(registry());
+    }
+}
