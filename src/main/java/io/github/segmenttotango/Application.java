@@ -1,6 +1,9 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.queue.BacklogGuard;
+
 import org.apache.camel.main.Main;
+
 
 /**
  * Starts the bundle: settings from {@code config/application.properties} (each overridable by an
@@ -13,11 +16,34 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        Main main = newMain();
+        stopGracefullyOnSigterm(main);
         try {
-            newMain().run(args);
+            main.run(args);
         } catch (Exception failure) {
             System.err.println("segment-totango cannot start: " + rootMessage(failure));
             System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /**
+     * SIGTERM (systemd, Kubernetes) stops the bundle the graceful way and exits 0: ingest answers 503
+     * from then on, deliveries in flight finish within camel.main.shutdown-timeout, and what is left
+     * stays in the durable queue for the next start.
+     */
+    private static void stopGracefullyOnSigterm(Main main) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+                BacklogGuard ingest = main.getCamelContext() == null ? null
+                        : main.getCamelContext().getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
+                if (ingest != null) {
+                    ingest.stopping();
+                }
+                main.completed();
+            });
+        } catch (IllegalArgumentException unsupported) {
+            // no SIGTERM on this platform: Camel's shutdown hook still stops the bundle
         }
     }
 

@@ -15,6 +15,7 @@ import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
+import io.github.segmenttotango.metrics.BundleReadiness;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
@@ -22,6 +23,7 @@ import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
@@ -30,7 +32,11 @@ import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Reads and checks the settings, then binds the beans the routes call by name:
@@ -45,6 +51,8 @@ public class BundleConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) {
         PropertiesComponent properties = context.getPropertiesComponent();
         BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
+        checkPortIsFree(properties.resolveProperty("camel.server.host").orElse("0.0.0.0"),
+                properties.resolveProperty("camel.server.port").orElse("8080"));
         properties.addOverrideProperty("totango.endpoint", settings.totangoUrl());
         // Routes take durations in milliseconds: each duration setting also exists as <key>.millis.
         settings.durations().forEach((key, duration) ->
@@ -78,6 +86,11 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
         metrics.watch(backlog::backlog, parked::count);
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
+                    context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class)));
+        }
         context.getRegistry().bind("deadLetters", deadLetters);
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
@@ -89,6 +102,29 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
+    }
+
+    /**
+     * Camel's Vert.x server logs a port it cannot bind and carries on without it (the bundle would run
+     * deaf), so the port is tried before it starts.
+     */
+    private static void checkPortIsFree(String host, String port) {
+        int number;
+        try {
+            number = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("camel.server.port (CAMEL_SERVER_PORT) must be a port number, not '" + port + "'");
+        }
+        if (number == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, number));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("camel.server.port (CAMEL_SERVER_PORT) " + number + " on " + host
+                    + " cannot be used: " + e.getMessage());
+        }
     }
 
     /**

@@ -4,7 +4,8 @@ import io.github.segmenttotango.ingest.IngestException;
 
 /**
  * Back-pressure instead of accept-then-drop: while the delivery queue holds {@code maxBacklog}
- * calls or more, HTTP ingest answers 503 (with Retry-After) and the file drop waits.
+ * calls or more, or once the bundle is stopping, HTTP ingest answers 503 (with Retry-After) and the
+ * file drop waits.
  */
 public final class BacklogGuard {
 
@@ -23,8 +24,18 @@ public final class BacklogGuard {
         return broker == null ? 0 : broker.backlog(queue);
     }
 
-    /** Refuses a request with 503 while the backlog is full. */
+    private volatile boolean stopping;
+
+    /** From now on ingest answers 503: the bundle is stopping. */
+    public void stopping() {
+        stopping = true;
+    }
+
+    /** Refuses a request with 503 while the backlog is full or the bundle is stopping. */
     public void check() {
+        if (stopping) {
+            throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
+        }
         long backlog = backlog();
         if (backlog >= maxBacklog) {
             throw new IngestException(503, "backlog_full", "Totango deliveries are " + backlog

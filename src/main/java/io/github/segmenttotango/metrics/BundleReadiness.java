@@ -1,0 +1,49 @@
+package io.github.segmenttotango.metrics;
+
+import io.github.segmenttotango.queue.EmbeddedQueueBroker;
+
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Readiness of the bundle itself, beside Camel's own checks at {@code /observe/health}: down while a
+ * folder it writes to (data, dead letters, inbox) is unusable or the embedded queue is not running.
+ */
+public class BundleReadiness extends AbstractHealthCheck {
+
+    private final List<Path> folders;
+    private final EmbeddedQueueBroker broker;
+
+    public BundleReadiness(List<Path> folders, EmbeddedQueueBroker broker) {
+        super("segment-totango", "bundle");
+        this.folders = folders;
+        this.broker = broker;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        for (Path folder : folders) {
+            try {
+                Files.delete(Files.createTempFile(folder, ".ready", ".tmp"));
+            } catch (Exception e) {
+                builder.down().message("Folder " + folder + " is not writable: " + e.getClass().getSimpleName());
+                return;
+            }
+        }
+        if (broker != null && !broker.isStarted()) {
+            builder.down().message("The delivery queue is not running");
+            return;
+        }
+        builder.up();
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.segmenttotango;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.segmenttotango.support.BundleProcess;
+import io.github.segmenttotango.support.RunningBundle;
+import io.github.segmenttotango.support.TotangoStandIn;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What operators rely on: metrics, readiness, a clean stop on SIGTERM, a clear refusal to start. */
+class OperationsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void metricsCountEventsCallsAndDeadLetters() throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn(); RunningBundle bundle = RunningBundle.start(totango)) {
+            totango.answerNext(500, 400);
+            assertEquals(200, bundle.post("/v1/batch", """
+                    {"batch":[{"type":"track","userId":"m-u","event":"Retried then refused","messageId":"m-2","context":{"groupId":"g"}},
+                              {"type":"track","userId":"m-u","event":"Delivered","messageId":"m-1","context":{"groupId":"g"}},
+                              {"type":"identify","userId":"m-u","messageId":"m-3","context":{"groupId":"g"}},
+                              {"type":"track","userId":"m-u","messageId":"m-4"}]}""").statusCode());
+            bundle.awaitDeadLetter("totango_4xx", "m-2");
+            totango.await(r -> r.status() == 200 && "m-u".equals(r.param("sdr_u")), 2);
+            String metrics = "";
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                metrics = bundle.send(bundle.request("/observe/metrics").GET().build()).body();
+                if (metrics.contains("totango_calls_delivered_total 2.0")) {
+                    break;
+                }
+                TotangoStandIn.sleep(100);
+            }
+            assertTrue(metrics.contains("segment_events_received_total{type=\"track\"} 2.0"), metrics);
+            assertTrue(metrics.contains("segment_events_accepted_total{type=\"identify\"} 1.0"), metrics);
+            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"invalid_event\",type=\"track\"} 1.0"), metrics);
+            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"totango_4xx\",type=\"null\"} 1.0"), metrics);
+            assertTrue(metrics.contains("totango_calls_retried_total 1.0"), metrics);
+            assertTrue(metrics.contains("totango_calls_delivered_total 2.0"), metrics);
+            assertTrue(metrics.contains("totango_delivery_latency_seconds_count 2"), metrics);
+            assertTrue(metrics.contains("totango_delivery_backlog 0.0"), metrics);
+            assertTrue(metrics.contains("segment_events_parked 0.0"), metrics);
+        }
+    }
+
+    @Test
+    void notReadyWhileAFolderItWritesToIsUnusable() throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn(); RunningBundle bundle = RunningBundle.start(totango)) {
+            assertEquals(200, bundle.send(bundle.request("/observe/health/ready").GET().build()).statusCode());
+            Path deadLetters = bundle.dataDir().resolve("dead-letter");
+            Files.delete(deadLetters);
+            Files.writeString(deadLetters, "not a folder");
+            HttpResponse<String> ready = bundle.send(bundle.request("/observe/health").GET().build());
+            assertEquals(503, ready.statusCode(), ready.body());
+            assertTrue(ready.body().contains("DOWN"), ready.body());
+            Files.delete(deadLetters);
+            Files.createDirectory(deadLetters);
+            assertEquals(200, bundle.send(bundle.request("/observe/health").GET().build()).statusCode());
+        }
+    }
+
+    @Test
+    void sigtermStopsCleanlyWithExitZeroAndKeepsTheBacklog() throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn()) {
+            totango.answerAfter(Duration.ofMillis(100));
+            Path data = Files.createTempDirectory("stop");
+            Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-STOP", "TOTANGO_URL", totango.url(),
+                    "BRIDGE_DATA_DIR", data.toString(), "DELIVERY_CONCURRENCY", "1", "CAMEL_MAIN_SHUTDOWN_TIMEOUT", "5");
+            try (BundleProcess bundle = BundleProcess.launch(env).awaitHealthy()) {
+                StringBuilder batch = new StringBuilder("{\"batch\":[");
+                for (int i = 0; i < 40; i++) {
+                    batch.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"stop-u\",\"event\":\"S").append(i)
+                            .append("\",\"context\":{\"groupId\":\"g\"}}");
+                }
+                assertEquals(200, bundle.post("/v1/batch", "any-key", batch.append("]}").toString()).statusCode());
+                bundle.process().destroy();
+                assertTrue(bundle.process().waitFor(60, TimeUnit.SECONDS), "stopped in time");
+                assertEquals(0, bundle.process().exitValue(), bundle.log());
+                assertTrue(totango.forUser("stop-u").size() < 40, "the stop came with a backlog");
+            }
+            try (BundleProcess again = BundleProcess.launch(env).awaitHealthy()) {
+                totango.await(r -> "stop-u".equals(r.param("sdr_u")) && r.status() == 200, 40, Duration.ofSeconds(60));
+            }
+        }
+    }
+
+    @Test
+    void aPortInUseStopsTheStartWithAClearMessage() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0);
+                BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S",
+                        "BRIDGE_DATA_DIR", Files.createTempDirectory("port").toString(),
+                        "CAMEL_SERVER_PORT", String.valueOf(taken.getLocalPort())))) {
+            assertTrue(bundle.process().waitFor(60, TimeUnit.SECONDS), "the bundle should have stopped");
+            assertNotEquals(0, bundle.process().exitValue());
+            assertTrue(bundle.log().contains("segment-totango cannot start: camel.server.port (CAMEL_SERVER_PORT) " + taken.getLocalPort()
+                            + " on 127.0.0.1 cannot be used"),
+                    bundle.log());
+        }
+    }
+}
