@@ -60,7 +60,15 @@ class OperationsTest {
     @Test
     void notReadyWhileAFolderItWritesToIsUnusable() throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn(); RunningBundle bundle = RunningBundle.start(totango)) {
-            assertEquals(200, bundle.send(bundle.request("/observe/health/ready").GET().build()).statusCode());
+            java.util.regex.Matcher probes = java.util.regex.Pattern.compile("path: (/observe/\\S+)")
+                    .matcher(Files.readString(Path.of("deploy/kubernetes/segment-totango.yaml")));
+            int found = 0;
+            while (probes.find()) {
+                found++;
+                assertEquals(200, bundle.send(bundle.request(probes.group(1)).GET().build()).statusCode(),
+                        "the Kubernetes probe " + probes.group(1));
+            }
+            assertEquals(2, found, "readiness and liveness probes in deploy/kubernetes");
             Path deadLetters = bundle.dataDir().resolve("dead-letter");
             Files.delete(deadLetters);
             Files.writeString(deadLetters, "not a folder");
