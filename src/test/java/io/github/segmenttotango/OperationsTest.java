@@ -107,6 +107,31 @@ class OperationsTest {
     }
 
     @Test
+    void jsonLogsAreOneObjectPerLineWithTheReasonOfEachDeadLetter() throws Exception {
+        String log;
+        try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_LOG_FORMAT", "json",
+                "BRIDGE_DATA_DIR", Files.createTempDirectory("json").toString())).awaitHealthy()) {
+            assertEquals(200, bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"track\",\"userId\":\"j\",\"messageId\":\"json-1\"},"
+                    + "{\"type\":\"track\",\"userId\":\"j\",\"event\":\"E\",\"context\":{\"groupId\":\"g\"}}]}").statusCode());
+            TotangoStandIn.sleep(500);
+            log = bundle.log();
+        }
+        int lines = 0;
+        boolean deadLetterLine = false;
+        for (String line : log.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            var entry = JSON.readTree(line);
+            lines++;
+            String message = entry.path("formattedMessage").asText();
+            deadLetterLine |= message.contains("reason=invalid_event") && message.contains("messageId=json-1");
+        }
+        assertTrue(lines > 10, "a JSON log: " + log);
+        assertTrue(deadLetterLine, "one line per dead letter, with reason and messageId: " + log);
+    }
+
+    @Test
     void aPortInUseStopsTheStartWithAClearMessage() throws Exception {
         try (ServerSocket taken = new ServerSocket(0);
                 BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S",

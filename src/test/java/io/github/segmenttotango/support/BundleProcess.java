@@ -38,7 +38,7 @@ public final class BundleProcess implements AutoCloseable {
         Path log = Files.createTempFile("bundle", ".log");
         int port = env.containsKey("CAMEL_SERVER_PORT") ? Integer.parseInt(env.get("CAMEL_SERVER_PORT")) : freePort();
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", "-cp", System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
                 Application.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(key -> key.startsWith("TOTANGO_") || key.startsWith("SEGMENT_")
