@@ -2,7 +2,7 @@
 MVN ?= mvn -B -q
 JAR := target/segment-totango.jar
 
-.PHONY: run test package clean
+.PHONY: run test package clean bench bench-smoke
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
 run: package
@@ -17,6 +17,18 @@ package: $(JAR)
 
 $(JAR): pom.xml $(shell find src/main -type f)
 	$(MVN) -DskipTests package
+
+## Measures the bundle against a local Totango sink and a bare Vert.x baseline (about 4 minutes);
+## prints a table and writes bench/results/<date>.md. Not part of the tests.
+bench: package target/bench.classpath
+	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
+
+## The same in seconds, to check the benchmark still works.
+bench-smoke: package target/bench.classpath
+	java -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench smoke
+
+target/bench.classpath: pom.xml $(shell find src -type f)
+	$(MVN) test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 
 clean:
 	$(MVN) clean

@@ -1,0 +1,377 @@
+package io.github.segmenttotango.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code make bench}: the bundle (real config, durable queue) against a fast local Totango sink, a
+ * closed- and open-loop load generator, and a bare Vert.x server that only parses JSON (the
+ * physical limit of this stack). Prints a table and writes bench/results/&lt;date&gt;.md.
+ * Run with argument {@code smoke} for a seconds-long check that it all still works.
+ */
+public final class Bench {
+
+    private static final String KEY = "bench-key";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final boolean smoke;
+    private final Duration phase;
+    private final int connections = 8;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(5)).build();
+    private final List<String[]> rows = new ArrayList<>();
+    private final AtomicLong eventIds = new AtomicLong();
+    private final Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+
+    private Bench(boolean smoke) {
+        this.smoke = smoke;
+        this.phase = smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(15);
+    }
+
+    public static void main(String[] args) throws Exception {
+        new Bench(args.length > 0 && args[0].equals("smoke")).run();
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        Sink sink = new Sink();
+        Path data = Files.createTempDirectory("bench-data");
+        int port = freePort();
+        ProcessBuilder builder = new ProcessBuilder("java", "-jar", "target/segment-totango.jar")
+                .redirectErrorStream(true).redirectOutput(data.resolve("bundle.log").toFile());
+        builder.environment().putAll(Map.of("TOTANGO_SERVICE_ID", "SP-BENCH", "TOTANGO_URL", sink.url(),
+                "SEGMENT_WRITE_KEYS", KEY, "BRIDGE_DATA_DIR", data.toString(), "CAMEL_SERVER_PORT", String.valueOf(port),
+                "BRIDGE_LOG_LEVEL", "WARN", "DELIVERY_CONCURRENCY", "8"));
+        // experiments: BENCH_BUNDLE_X=v sets X=v for the bundle (e.g. another queue, to see what it costs)
+        System.getenv().forEach((key, value) -> {
+            if (key.startsWith("BENCH_BUNDLE_")) {
+                builder.environment().put(key.substring("BENCH_BUNDLE_".length()), value);
+                row("setting " + key.substring("BENCH_BUNDLE_".length()), value, "experiment");
+            }
+        });
+        long launched = System.nanoTime();
+        Process bundle = builder.start();
+        try {
+            String base = "http://127.0.0.1:" + port;
+            awaitHealthy(base);
+            double startup = (System.nanoTime() - launched) / 1e9;
+            row("start-up to ready", String.format(Locale.ROOT, "%.2f s", startup), "");
+
+            double b10 = ingest(base, 10, "bundle");
+            double b100 = ingest(base, 100, "bundle");
+            double single = ingest(base, 1, "bundle");
+            latency(base, 1000);
+            endToEnd(sink);
+
+            long rss = peakRssKb(bundle.pid());
+            row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
+
+            Baseline baseline = new Baseline();
+            try {
+                double base10 = ingest(baseline.url(), 10, "baseline");
+                double base100 = ingest(baseline.url(), 100, "baseline");
+                double base1 = ingest(baseline.url(), 1, "baseline");
+                row("ingest ratio bundle / baseline, batches of 10", String.format(Locale.ROOT, "%.3f", b10 / base10), "");
+                row("ingest ratio bundle / baseline, batches of 100", String.format(Locale.ROOT, "%.3f", b100 / base100), "");
+                row("ingest ratio bundle / baseline, single /v1/track", String.format(Locale.ROOT, "%.3f", single / base1), "");
+            } finally {
+                baseline.close();
+            }
+        } finally {
+            bundle.destroy();
+            bundle.waitFor(60, TimeUnit.SECONDS);
+            sink.close();
+        }
+        report();
+    }
+
+    // ---------------------------------------------------------------- measurements
+
+    /** Closed loop: {@code connections} clients send batches back to back for one phase; acknowledged events/s. */
+    private double ingest(String base, int batchSize, String who) throws Exception {
+        AtomicLong events = new AtomicLong();
+        AtomicLong failures = new AtomicLong();
+        long end = System.nanoTime() + phase.toNanos();
+        ExecutorService clients = Executors.newFixedThreadPool(connections);
+        long started = System.nanoTime();
+        for (int c = 0; c < connections; c++) {
+            clients.submit(() -> {
+                while (System.nanoTime() < end) {
+                    List<String> ids = new ArrayList<>(batchSize);
+                    String body = body(batchSize, ids);
+                    try {
+                        HttpResponse<Void> answer = http.send(post(base, batchSize == 1 ? "/v1/track" : "/v1/batch", body),
+                                HttpResponse.BodyHandlers.discarding());
+                        if (answer.statusCode() == 200) {
+                            events.addAndGet(batchSize);
+                            long now = System.nanoTime();
+                            if (who.equals("bundle")) {
+                                ids.forEach(id -> ackedAt.put(id, now));
+                            }
+                        } else {
+                            failures.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                    }
+                }
+                return null;
+            });
+        }
+        clients.shutdown();
+        clients.awaitTermination(phase.toSeconds() + 60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double rate = events.get() / seconds;
+        row("ingest " + who + ", " + (batchSize == 1 ? "single /v1/track" : "batches of " + batchSize) + ", "
+                + connections + " connections", String.format(Locale.ROOT, "%,.0f events/s", rate),
+                failures.get() == 0 ? "" : failures.get() + " failed requests");
+        return rate;
+    }
+
+    /** Open loop: requests scheduled at a fixed rate, latency from the scheduled time (no coordinated omission). */
+    private void latency(String base, int perSecond) throws Exception {
+        int total = (int) (perSecond * phase.toSeconds());
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>(total));
+        CountDownLatch done = new CountDownLatch(total);
+        ScheduledExecutorService clock = Executors.newScheduledThreadPool(2);
+        long start = System.nanoTime() + 50_000_000;
+        long interval = 1_000_000_000L / perSecond;
+        for (int i = 0; i < total; i++) {
+            long due = start + i * interval;
+            clock.schedule(() -> {
+                List<String> ids = new ArrayList<>(1);
+                http.sendAsync(post(base, "/v1/track", body(1, ids)), HttpResponse.BodyHandlers.discarding())
+                        .whenComplete((answer, error) -> {
+                            long now = System.nanoTime();
+                            latencies.add(now - due);
+                            if (error == null && answer.statusCode() == 200) {
+                                ids.forEach(id -> ackedAt.put(id, now));
+                            }
+                            done.countDown();
+                        });
+            }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        done.await(phase.toSeconds() + 60, TimeUnit.SECONDS);
+        clock.shutdown();
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        row("ack latency at " + perSecond + " requests/s (open loop)", String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, p999 %.2f ms",
+                percentile(sorted, 0.50), percentile(sorted, 0.99), percentile(sorted, 0.999)), sorted.size() + " requests");
+    }
+
+    /** Waits for the backlog to drain into the sink; delivered calls/s and acknowledgement-to-delivery latency. */
+    private void endToEnd(Sink sink) throws Exception {
+        long expected = ackedAt.size();
+        long deadline = System.nanoTime() + Duration.ofSeconds(smoke ? 20 : 120).toNanos();
+        while (sink.arrivals.size() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        List<Long> arrivals = new ArrayList<>(sink.arrivals.values());
+        Collections.sort(arrivals);
+        double span = arrivals.size() < 2 ? 1 : (arrivals.get(arrivals.size() - 1) - arrivals.get(0)) / 1e9;
+        row("end to end: Totango calls delivered", String.format(Locale.ROOT, "%,.0f calls/s", arrivals.size() / span),
+                sink.arrivals.size() + " of " + expected + " acknowledged events delivered");
+        List<Long> delays = new ArrayList<>();
+        sink.arrivals.forEach((id, at) -> {
+            Long acked = ackedAt.get(id);
+            if (acked != null) {
+                delays.add(Math.max(0, at - acked));
+            }
+        });
+        Collections.sort(delays);
+        row("acknowledgement to delivery", String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms",
+                percentile(delays, 0.50), percentile(delays, 0.99)), "");
+    }
+
+    // ---------------------------------------------------------------- pieces
+
+    private String body(int batchSize, List<String> ids) {
+        StringBuilder body = new StringBuilder(batchSize * 160 + 16);
+        if (batchSize > 1) {
+            body.append("{\"batch\":[");
+        }
+        for (int i = 0; i < batchSize; i++) {
+            String id = "e" + eventIds.incrementAndGet();
+            ids.add(id);
+            body.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"u").append(id.hashCode() % 500)
+                    .append("\",\"event\":\"").append(id).append("\",\"messageId\":\"").append(id)
+                    .append("\",\"properties\":{\"category\":\"Bench\",\"plan\":\"pro\"},\"context\":{\"groupId\":\"g1\"}}");
+        }
+        if (batchSize > 1) {
+            body.append("]}");
+        }
+        return body.toString();
+    }
+
+    private static HttpRequest post(String base, String path, String body) {
+        return HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString((KEY + ":").getBytes(StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
+    private static double percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) / 1e6;
+    }
+
+    private void awaitHealthy(String base) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/observe/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the bundle did not start");
+    }
+
+    private static long peakRssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private void row(String what, String figure, String note) {
+        rows.add(new String[] {what, figure, note});
+        System.out.printf(Locale.ROOT, "%-55s %-45s %s%n", what, figure, note);
+    }
+
+    private void report() throws IOException {
+        String machine = Runtime.getRuntime().availableProcessors() + " cores, JDK " + System.getProperty("java.version")
+                + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+        StringBuilder md = new StringBuilder("# segment-totango benchmark" + (smoke ? " (smoke)" : "") + "\n\n");
+        md.append("Machine: ").append(machine).append(". Date: ").append(LocalDateTime.now().withNano(0)).append(".\n\n");
+        md.append("Phases of ").append(phase.toSeconds()).append(" s, ").append(connections)
+                .append(" connections; the bundle with its real config and durable queue, a local sink for Totango.\n\n");
+        md.append("| measure | figure | note |\n|---|---|---|\n");
+        for (String[] row : rows) {
+            md.append("| ").append(row[0]).append(" | ").append(row[1]).append(" | ").append(row[2]).append(" |\n");
+        }
+        Path results = Path.of("bench", "results");
+        Files.createDirectories(results);
+        Path file = results.resolve((smoke ? "smoke-" : "") + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".md");
+        Files.writeString(file, md);
+        System.out.println("\nMachine: " + machine + "\nWritten to " + file);
+    }
+
+    /** The stand-in for Totango: answers every call at once and records when each event's call came. */
+    static final class Sink implements AutoCloseable {
+        final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+        private final HttpServer server;
+
+        Sink() throws IOException {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
+            server.setExecutor(Executors.newFixedThreadPool(4));
+            server.createContext("/", exchange -> {
+                String body;
+                try (InputStream in = exchange.getRequestBody()) {
+                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                long now = System.nanoTime();
+                for (String pair : body.split("&")) {
+                    if (pair.startsWith("sdr_a=")) {
+                        arrivals.putIfAbsent(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8), now);
+                    }
+                }
+                exchange.sendResponseHeaders(200, 1);
+                exchange.getResponseBody().write('G');
+                exchange.close();
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/pixel.gif/";
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    /** The physical limit of this stack: a bare Vert.x server that parses the JSON body and answers 200. */
+    static final class Baseline implements AutoCloseable {
+        private final Vertx vertx = Vertx.vertx();
+        private final int port;
+
+        Baseline() throws Exception {
+            CountDownLatch up = new CountDownLatch(1);
+            int[] bound = new int[1];
+            vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(buffer -> {
+                try {
+                    JSON.readTree(buffer.getBytes());
+                    request.response().putHeader("Content-Type", "application/json").end("{\"success\":true}");
+                } catch (IOException e) {
+                    request.response().setStatusCode(400).end();
+                }
+            })).listen(0, "127.0.0.1").onSuccess(server -> {
+                bound[0] = server.actualPort();
+                up.countDown();
+            });
+            up.await(10, TimeUnit.SECONDS);
+            port = bound[0];
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        @Override
+        public void close() {
+            vertx.close();
+        }
+    }
+}
