@@ -36,7 +36,8 @@ class TrackingApiTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango, Map.of("delivery.park-window", "500ms", "delivery.park-check-interval", "200ms"));
+        bundle = RunningBundle.start(totango, Map.of("delivery.park-window", "500ms",
+                "delivery.park-check-interval", "200ms", "segment.request-timeout", "1s"));
     }
 
     @AfterAll
@@ -83,6 +84,24 @@ class TrackingApiTest {
             assertEquals(200, response.statusCode(), path + ": " + response.body());
         }
         assertRefused(bundle.send(post("/v1/nothing", "application/json").POST(BodyPublishers.ofString("{}")).build()), 404, "unknown_call");
+    }
+
+    @Test
+    void aClientTricklingItsBodyIsCutOffByTheRequestTimeout() throws Exception {
+        try (java.net.Socket slow = new java.net.Socket("127.0.0.1", java.net.URI.create(bundle.baseUrl()).getPort())) {
+            slow.setSoTimeout(15_000);
+            var out = slow.getOutputStream();
+            out.write(("POST /v1/track HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Authorization: " + RunningBundle.basic(RunningBundle.WRITE_KEY) + "\r\nContent-Length: 200\r\n\r\n{\"userId\":")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long started = System.nanoTime();
+            String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(slow.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            long waited = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(statusLine != null && statusLine.contains(" 503"), "answered: " + statusLine);
+            assertTrue(waited < 10_000, "cut off after the 1 s request timeout, not after " + waited + " ms");
+        }
     }
 
     @Test
