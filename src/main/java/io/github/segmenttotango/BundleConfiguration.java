@@ -65,7 +65,7 @@ public class BundleConfiguration implements CamelConfiguration {
         if (writeKeys.open()) {
             LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
         }
-        String jdbcUrl = properties.resolveProperty("bridge.state.jdbc-url")
+        String jdbcUrl = properties.resolveProperty("bridge.state.jdbc-url").filter(url -> !url.isBlank())
                 .orElse("jdbc:h2:file:" + settings.dataDir().resolve("state/bridge"));
         JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
 

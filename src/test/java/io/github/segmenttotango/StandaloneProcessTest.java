@@ -84,10 +84,13 @@ class StandaloneProcessTest {
     }
 
     @Test
-    void regionPicksTotangosEndpoint() throws Exception {
+    void regionPicksTotangosEndpointAndARelativeDataFolderWorks() throws Exception {
+        // a relative data folder, as the default "data" is: resolved against the working folder
+        String relative = "target/relative-data-" + System.nanoTime();
         try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "SP-1", "TOTANGO_REGION", "eu",
-                "BRIDGE_DATA_DIR", Files.createTempDirectory("eu").toString())).awaitHealthy()) {
+                "BRIDGE_DATA_DIR", relative)).awaitHealthy()) {
             assertTrue(bundle.log().contains("Delivering to Totango at https://sdr-eu1.totango.com/pixel.gif/"), bundle.log());
+            assertTrue(Files.isDirectory(Path.of(relative, "state")), "state under the relative data folder");
         }
     }
 
