@@ -1,0 +1,71 @@
+package io.github.segmenttotango.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.github.segmenttotango.mapping.GroupContext;
+
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The group context cache: by userId then anonymousId, expiring, bounded. */
+class GroupContextStoreTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2024-03-01T00:00:00Z"));
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    };
+
+    private static JsonNode event(String json) throws Exception {
+        return JSON.readTree(json);
+    }
+
+    @Test
+    void looksUpByUserIdThenAnonymousIdExpiresAndStaysBounded() throws Exception {
+        JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:cache" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        GroupContextStore store = new GroupContextStore(db, Duration.ofDays(30), 3, clock);
+        store.remember(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), new GroupContext("g1", null));
+        store.remember(event("{\"anonymousId\":\"a2\"}"), new GroupContext("g2", "g2__p"));
+
+        assertEquals("g1", store.lookup(event("{\"userId\":\"u1\"}")).accountId());
+        assertEquals("g1", store.lookup(event("{\"userId\":\"unknown\",\"anonymousId\":\"a1\"}")).accountId(), "then by anonymousId");
+        assertEquals("g2__p", store.lookup(event("{\"anonymousId\":\"a2\"}")).activityAccount());
+        assertNull(store.lookup(event("{\"userId\":\"nobody\"}")));
+
+        now.set(now.get().plus(Duration.ofDays(31)));
+        assertNull(store.lookup(event("{\"userId\":\"u1\"}")), "expired after the ttl");
+        assertEquals(3, store.expire(), "the three expired entries are removed");
+
+        for (int i = 0; i < 5; i++) {
+            now.set(now.get().plusSeconds(1));
+            store.remember(event("{\"userId\":\"b" + i + "\"}"), new GroupContext("g" + i, null));
+        }
+        assertEquals(2, store.expire(), "trimmed to the bound, oldest first");
+        assertNull(store.lookup(event("{\"userId\":\"b0\"}")));
+        assertEquals("g4", store.lookup(event("{\"userId\":\"b4\"}")).accountId());
+        db.dispose();
+    }
+}
