@@ -32,7 +32,11 @@ import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -72,7 +76,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("stateDataSource", dataSource);
         startQueue(context, settings);
         // Segment messageIds seen within the dedup window (camel-sql's repository on the same database).
-        context.getRegistry().bind("seenMessageIds", new JdbcMessageIdRepository(dataSource, "segment-messages"));
+        context.getRegistry().bind("seenMessageIds", seenMessageIds(dataSource));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
         GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
@@ -102,6 +106,21 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
+    }
+
+    /**
+     * camel-sql's message-id repository, on a table created here with a primary key: the table it
+     * creates itself has no index, so every check would scan every id of the dedup window.
+     */
+    private static JdbcMessageIdRepository seenMessageIds(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
+            ddl.execute("CREATE TABLE IF NOT EXISTS CAMEL_MESSAGEPROCESSED (processorName VARCHAR(255) NOT NULL,"
+                    + " messageId VARCHAR(100) NOT NULL, createdAt TIMESTAMP, PRIMARY KEY (processorName, messageId))");
+            ddl.execute("CREATE INDEX IF NOT EXISTS CAMEL_MESSAGEPROCESSED_CREATED ON CAMEL_MESSAGEPROCESSED (createdAt)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not create the dedup table: " + e.getMessage(), e);
+        }
+        return new JdbcMessageIdRepository(dataSource, "segment-messages");
     }
 
     /**
