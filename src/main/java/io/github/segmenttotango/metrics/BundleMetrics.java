@@ -1,5 +1,9 @@
 package io.github.segmenttotango.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.github.segmenttotango.mapping.SegmentToTotango;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,14 +46,14 @@ public final class BundleMetrics {
 
     private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
 
-    public void received(String type) {
+    public void received(JsonNode event) {
         Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
-                .tag("type", String.valueOf(type)).register(registry()).increment();
+                .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
     }
 
-    public void accepted(String type) {
+    public void accepted(JsonNode event) {
         Counter.builder("segment.events.accepted").description("Segment events accepted once (after dedup)")
-                .tag("type", String.valueOf(type)).register(registry()).increment();
+                .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
     }
 
     public void deadLettered(String reason, String type) {

@@ -56,9 +56,9 @@ public final class TotangoPreview {
             if ("group".equals(type)) {
                 made = mapping.group(event);
                 GroupContext context = mapping.groupContextOf(event);
-                keys(event).forEach(key -> overlay.put(key, context));
+                GroupContextStore.keysOf(event).forEach(key -> overlay.put(key, context));
             } else if (List.of("identify", "track", "page", "screen").contains(type)) {
-                GroupContext cached = keys(event).stream().map(overlay::get).filter(c -> c != null).findFirst()
+                GroupContext cached = GroupContextStore.keysOf(event).stream().map(overlay::get).filter(c -> c != null).findFirst()
                         .orElseGet(() -> groupContexts.lookup(event));
                 String account = SegmentToTotango.accountOf(event, cached);
                 if (account == null) {
@@ -96,13 +96,6 @@ public final class TotangoPreview {
             params.put(TotangoParams.API_TOKEN, "****");
         }
         return described;
-    }
-
-    private static List<String> keys(JsonNode event) {
-        String userId = SegmentToTotango.text(event.get("userId"));
-        String anonymousId = SegmentToTotango.text(event.get("anonymousId"));
-        return java.util.stream.Stream.of(userId == null ? null : "user:" + userId, anonymousId == null ? null : "anon:" + anonymousId)
-                .filter(k -> k != null).toList();
     }
 
     private ObjectNode reason(String messageId, String why) {

@@ -13,6 +13,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The group context cache of spec §2: per user (userId, then anonymousId) the account and product
@@ -40,24 +42,33 @@ public final class GroupContextStore {
 
     /** The cached group context of the event's user: by userId, then by anonymousId; null when none. */
     public GroupContext lookup(JsonNode event) {
-        String userId = SegmentToTotango.text(event.get("userId"));
-        GroupContext found = userId == null ? null : find(USER + userId);
-        if (found == null) {
-            String anonymousId = SegmentToTotango.text(event.get("anonymousId"));
-            found = anonymousId == null ? null : find(ANONYMOUS + anonymousId);
+        for (String key : keysOf(event)) {
+            GroupContext found = find(key);
+            if (found != null) {
+                return found;
+            }
         }
-        return found;
+        return null;
+    }
+
+    /** The cache keys of an event's user, in look-up order: its userId, then its anonymousId. */
+    public static List<String> keysOf(JsonNode event) {
+        String userId = SegmentToTotango.text(event.get("userId"));
+        String anonymousId = SegmentToTotango.text(event.get("anonymousId"));
+        List<String> keys = new ArrayList<>(2);
+        if (userId != null) {
+            keys.add(USER + userId);
+        }
+        if (anonymousId != null) {
+            keys.add(ANONYMOUS + anonymousId);
+        }
+        return keys;
     }
 
     /** Remembers the context of a group call for its userId and its anonymousId. */
     public void remember(JsonNode group, GroupContext context) {
-        String userId = SegmentToTotango.text(group.get("userId"));
-        String anonymousId = SegmentToTotango.text(group.get("anonymousId"));
-        if (userId != null) {
-            save(USER + userId, context);
-        }
-        if (anonymousId != null) {
-            save(ANONYMOUS + anonymousId, context);
+        for (String key : keysOf(group)) {
+            save(key, context);
         }
     }
 
