@@ -13,6 +13,8 @@ import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
+import io.github.segmenttotango.state.SeenMessageIds;
+import io.github.segmenttotango.queue.WithoutTransaction;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
@@ -26,7 +28,8 @@ import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.apache.camel.spring.spi.SpringTransactionPolicy;
+import org.springframework.jms.connection.JmsTransactionManager;
 import org.apache.camel.spi.PropertiesComponent;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
@@ -75,8 +78,8 @@ public class BundleConfiguration implements CamelConfiguration {
 
         context.getRegistry().bind("stateDataSource", dataSource);
         startQueue(context, settings);
-        // Segment messageIds seen within the dedup window (camel-sql's repository on the same database).
-        context.getRegistry().bind("seenMessageIds", seenMessageIds(dataSource));
+        context.getRegistry().bind("seenMessageIds", new SeenMessageIds(dataSource,
+                settings.durations().get("segment.dedup-window"), clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
         GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
@@ -106,21 +109,6 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
-    }
-
-    /**
-     * camel-sql's message-id repository, on a table created here with a primary key: the table it
-     * creates itself has no index, so every check would scan every id of the dedup window.
-     */
-    private static JdbcMessageIdRepository seenMessageIds(DataSource dataSource) {
-        try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
-            ddl.execute("CREATE TABLE IF NOT EXISTS CAMEL_MESSAGEPROCESSED (processorName VARCHAR(255) NOT NULL,"
-                    + " messageId VARCHAR(100) NOT NULL, createdAt TIMESTAMP, PRIMARY KEY (processorName, messageId))");
-            ddl.execute("CREATE INDEX IF NOT EXISTS CAMEL_MESSAGEPROCESSED_CREATED ON CAMEL_MESSAGEPROCESSED (createdAt)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not create the dedup table: " + e.getMessage(), e);
-        }
-        return new JdbcMessageIdRepository(dataSource, "segment-messages");
     }
 
     /**
@@ -154,6 +142,7 @@ public class BundleConfiguration implements CamelConfiguration {
         String queueUri = context.getPropertiesComponent().resolveProperty("delivery.queue-uri").orElse("");
         if (!queueUri.startsWith("jms:")) {
             context.getRegistry().bind("backlogGuard", new BacklogGuard(null, null, Long.MAX_VALUE));
+            context.getRegistry().bind("queueTransaction", new WithoutTransaction());
             return;
         }
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
@@ -165,8 +154,15 @@ public class BundleConfiguration implements CamelConfiguration {
             throw new IllegalStateException("Cannot register the queue broker: " + e.getMessage(), e);
         }
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(broker.inVmUrl());
+        // the queue is always the same: without this, each send asks the broker about it (a round trip)
+        connections.setCacheDestinations(true);
         CachingConnectionFactory cached = new CachingConnectionFactory(connections);
-        cached.setSessionCacheSize(16);
+        cached.setSessionCacheSize(32);
+        // The calls of a request are queued in one JMS transaction (one commit, one disk sync): the
+        // routes' transacted EIP takes this policy.
+        SpringTransactionPolicy queueTransaction = new SpringTransactionPolicy(new JmsTransactionManager(cached));
+        queueTransaction.setPropagationBehaviorName("PROPAGATION_REQUIRED");
+        context.getRegistry().bind("queueTransaction", queueTransaction);
         context.getRegistry().bind("queueBroker", broker);
         String queueName = queueUri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "");
         context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, queueName, settings.maxBacklog()));

@@ -32,7 +32,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             Map.entry("delivery.park-check-interval", "1m"),
             Map.entry("inbox.settle-time", "2s"),
             Map.entry("inbox.lock-timeout", "10s"),
-            Map.entry("segment.request-timeout", "30s"));
+            Map.entry("segment.request-timeout", "30s"),
+            Map.entry("segment.dedup-window", "24h"));
 
     static final Map<String, String> REGION_URLS = Map.of(
             "us", "https://sdr.totango.com/pixel.gif/",

@@ -27,8 +27,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.zip.GZIPInputStream;
@@ -75,6 +77,55 @@ public final class InboxFileReader {
             return new JsonEvents(name, key, path, gzip);
         }
         throw new InboxFileException("not a .json, .ndjson or .jsonl file (optionally .gz): " + name);
+    }
+
+    /** Events per chunk: the calls of a chunk are queued together, in one transaction. */
+    static final int CHUNK_SIZE = 100;
+
+    /**
+     * The events of {@code file} in chunks of up to {@value #CHUNK_SIZE}, in file order: each chunk
+     * holds its valid events and the ones refused alone. The iterator is {@link Closeable}.
+     */
+    public Iterator<InboxChunk> chunks(File file) {
+        Iterator<InboxEvent> events = events(file);
+        return new Chunks(events);
+    }
+
+    /** Groups the events of a file into chunks; closing it closes the file. */
+    private static final class Chunks implements Iterator<InboxChunk>, Closeable {
+        private final Iterator<InboxEvent> events;
+
+        Chunks(Iterator<InboxEvent> events) {
+            this.events = events;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return events.hasNext();
+        }
+
+        @Override
+        public InboxChunk next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            List<ObjectNode> valid = new ArrayList<>(CHUNK_SIZE);
+            List<InboxEvent> rejected = new ArrayList<>();
+            for (int i = 0; i < CHUNK_SIZE && events.hasNext(); i++) {
+                InboxEvent event = events.next();
+                if (event.valid()) {
+                    valid.add(event.event());
+                } else {
+                    rejected.add(event);
+                }
+            }
+            return new InboxChunk(valid, rejected);
+        }
+
+        @Override
+        public void close() throws IOException {
+            ((Closeable) events).close();
+        }
     }
 
     /** Refuses links and anything outside the inbox folder. */

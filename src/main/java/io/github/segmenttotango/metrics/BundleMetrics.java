@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -46,9 +47,12 @@ public final class BundleMetrics {
 
     private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
 
-    public void received(JsonNode event) {
-        Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
-                .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
+    /** Counts the events of a request or file chunk, by type, before dedup. */
+    public void received(List<? extends JsonNode> events) {
+        for (JsonNode event : events) {
+            Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
+                    .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
+        }
     }
 
     public void accepted(JsonNode event) {

@@ -94,6 +94,11 @@ public final class DeadLetterStore {
         }
     }
 
+    /** Keeps the events of a dropped file that were refused alone. */
+    public void keepRejectedFileEvents(List<InboxEvent> rejected) {
+        rejected.forEach(this::keepRejectedFileEvent);
+    }
+
     /** Keeps an event of a dropped file that was refused alone (reason {@code invalid_event}). */
     public void keepRejectedFileEvent(InboxEvent rejected) {
         JsonNode event = rejected.payload();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import io.github.segmenttotango.delivery.Outbox;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 
 import javax.sql.DataSource;
@@ -16,7 +17,11 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Events that have no account yet (spec §2): parked in the state database under their userId and
@@ -37,6 +42,8 @@ public final class ParkedEvents {
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS parked_event (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                     + " user_id VARCHAR(400), anonymous_id VARCHAR(400), event CLOB NOT NULL, parked_at BIGINT NOT NULL)");
+            ddl.execute("ALTER TABLE parked_event ADD COLUMN IF NOT EXISTS message_id VARCHAR(200)");
+            ddl.execute("CREATE UNIQUE INDEX IF NOT EXISTS parked_event_message ON parked_event (message_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_user ON parked_event (user_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_anonymous ON parked_event (anonymous_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_time ON parked_event (parked_at)");
@@ -45,30 +52,63 @@ public final class ParkedEvents {
         }
     }
 
-    /** Parks an event that has no account yet. */
+    /**
+     * Parks an event that has no account yet; parking it again (its request sent again after a
+     * failure) keeps one copy.
+     */
     public void park(JsonNode event) {
+        String messageId = SegmentToTotango.messageIdOf(event);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(
-                        "INSERT INTO parked_event (user_id, anonymous_id, event, parked_at) VALUES (?, ?, ?, ?)")) {
-            insert.setString(1, SegmentToTotango.text(event.get("userId")));
-            insert.setString(2, SegmentToTotango.text(event.get("anonymousId")));
-            insert.setString(3, json.writeValueAsString(event));
-            insert.setLong(4, clock.millis());
+                        "MERGE INTO parked_event (message_id, user_id, anonymous_id, event, parked_at) KEY (message_id)"
+                                + " VALUES (?, ?, ?, ?, ?)")) {
+            insert.setString(1, messageId == null || messageId.length() > 200 ? null : messageId);
+            insert.setString(2, SegmentToTotango.text(event.get("userId")));
+            insert.setString(3, SegmentToTotango.text(event.get("anonymousId")));
+            insert.setString(4, json.writeValueAsString(event));
+            insert.setLong(5, clock.millis());
             insert.executeUpdate();
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("Could not park an event: " + e.getMessage(), e);
         }
     }
 
-    /** Takes out the events parked for the user of a group call (by userId or anonymousId), oldest first. */
-    public List<JsonNode> release(JsonNode group) {
+    /**
+     * The events parked for the user of a group call (by userId or anonymousId), oldest first. Within
+     * a request ({@code outbox} not null) they stay parked until the request's calls are queued
+     * ({@link #forget}), so a request that fails releases them again when it is sent again; without
+     * one they are taken out at once.
+     */
+    public List<JsonNode> release(JsonNode group, Outbox outbox) {
         String userId = SegmentToTotango.text(group.get("userId"));
         String anonymousId = SegmentToTotango.text(group.get("anonymousId"));
         if (userId == null && anonymousId == null) {
             return List.of();
         }
-        return take("SELECT id, event FROM parked_event WHERE user_id = ? OR anonymous_id = ? ORDER BY id",
-                userId == null ? "\u0000" : userId, anonymousId == null ? "\u0000" : anonymousId);
+        String query = "SELECT id, event FROM parked_event WHERE user_id = ? OR anonymous_id = ? ORDER BY id";
+        Object[] parameters = {userId == null ? "\u0000" : userId, anonymousId == null ? "\u0000" : anonymousId};
+        if (outbox == null) {
+            return take(query, parameters);
+        }
+        Map<Long, JsonNode> parked = read(query, parameters);
+        Set<Long> released = outbox.release(parked.keySet());
+        List<JsonNode> events = new ArrayList<>(released.size());
+        released.forEach(id -> events.add(parked.get(id)));
+        return events;
+    }
+
+    /** Takes out parked events released by a request whose calls are now queued. */
+    public void forget(List<Long> ids) {
+        if (ids == null || ids.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            delete(connection, ids);
+            connection.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not take out released parked events: " + e.getMessage(), e);
+        }
     }
 
     /** Takes out the events parked longer than the window, oldest first: they become dead letters. */
@@ -107,32 +147,47 @@ public final class ParkedEvents {
     }
 
     private List<JsonNode> take(String query, Object... parameters) {
-        List<JsonNode> events = new ArrayList<>();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            List<Long> ids = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement(query)) {
-                for (int i = 0; i < parameters.length; i++) {
-                    select.setObject(i + 1, parameters[i]);
-                }
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(rows.getLong(1));
-                        events.add(json.readTree(rows.getString(2)));
-                    }
-                }
-            }
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM parked_event WHERE id = ?")) {
-                for (Long id : ids) {
-                    delete.setLong(1, id);
-                    delete.addBatch();
-                }
-                delete.executeBatch();
-            }
+            Map<Long, JsonNode> parked = read(connection, query, parameters);
+            delete(connection, parked.keySet());
             connection.commit();
-            return events;
+            return new ArrayList<>(parked.values());
         } catch (SQLException | IOException e) {
             throw new IllegalStateException("Could not take parked events: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<Long, JsonNode> read(String query, Object... parameters) {
+        try (Connection connection = dataSource.getConnection()) {
+            return read(connection, query, parameters);
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("Could not read parked events: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<Long, JsonNode> read(Connection connection, String query, Object... parameters) throws SQLException, IOException {
+        Map<Long, JsonNode> parked = new LinkedHashMap<>();
+        try (PreparedStatement select = connection.prepareStatement(query)) {
+            for (int i = 0; i < parameters.length; i++) {
+                select.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    parked.put(rows.getLong(1), json.readTree(rows.getString(2)));
+                }
+            }
+        }
+        return parked;
+    }
+
+    private static void delete(Connection connection, Collection<Long> ids) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM parked_event WHERE id = ?")) {
+            for (Long id : ids) {
+                delete.setLong(1, id);
+                delete.addBatch();
+            }
+            delete.executeBatch();
         }
     }
 }

@@ -1,0 +1,53 @@
+package io.github.segmenttotango.delivery;
+
+import io.github.segmenttotango.mapping.TotangoCall;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The Totango calls of one request (or one chunk of a dropped file), collected while its events are
+ * routed one by one, then put on the delivery queue together in one transaction: one commit, one
+ * disk sync for the whole request instead of one per call. Also notes the parked events the
+ * request released, which are taken out of the parking only once their calls are queued.
+ *
+ * <p>Lives in the exchange property {@code outbox}; the split's copies of the exchange share it.
+ */
+public final class Outbox {
+
+    private final List<TotangoCall> calls = new ArrayList<>();
+    private final Set<Long> releasedParkedEvents = new LinkedHashSet<>();
+
+    /** A new, empty outbox (the routes set it as the exchange property {@code outbox}). */
+    public static Outbox open() {
+        return new Outbox();
+    }
+
+    public synchronized void add(List<TotangoCall> more) {
+        calls.addAll(more);
+    }
+
+    /** The calls collected so far, in the order they came. */
+    public synchronized List<TotangoCall> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** Notes parked events (by row id) that this request releases; returns those it had not released yet. */
+    public synchronized Set<Long> release(Collection<Long> parkedEventIds) {
+        Set<Long> fresh = new LinkedHashSet<>();
+        for (Long id : parkedEventIds) {
+            if (releasedParkedEvents.add(id)) {
+                fresh.add(id);
+            }
+        }
+        return fresh;
+    }
+
+    /** The parked events released by this request, to take out once its calls are queued. */
+    public synchronized List<Long> releasedParkedEvents() {
+        return List.copyOf(releasedParkedEvents);
+    }
+}
