@@ -5,6 +5,9 @@ import io.github.segmenttotango.mapping.SegmentToTotango;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +18,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The group context cache of spec §2: per user (userId, then anonymousId) the account and product
@@ -32,20 +37,32 @@ public final class GroupContextStore {
     private final long maxEntries;
     private final Clock clock;
 
+    /**
+     * In front of the table: the contexts looked up lately (and the users that have none), so an
+     * event costs no query. A group call taken here updates it at once; one taken by another node
+     * sharing the database is seen within {@link #LOCAL_TTL}.
+     */
+    private final Cache<String, Optional<GroupContext>> recent;
+
+    static final Duration LOCAL_TTL = Duration.ofMinutes(1);
+    private static final int LOCAL_ENTRIES = 100_000;
+
     public GroupContextStore(DataSource dataSource, Duration ttl, long maxEntries, Clock clock) {
         this.dataSource = dataSource;
         this.ttl = ttl;
         this.maxEntries = maxEntries;
         this.clock = clock;
+        this.recent = Caffeine.newBuilder().maximumSize(LOCAL_ENTRIES).expireAfterWrite(LOCAL_TTL)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         createTable();
     }
 
     /** The cached group context of the event's user: by userId, then by anonymousId; null when none. */
     public GroupContext lookup(JsonNode event) {
         for (String key : keysOf(event)) {
-            GroupContext found = find(key);
-            if (found != null) {
-                return found;
+            Optional<GroupContext> found = recent.get(key, missing -> Optional.ofNullable(find(missing)));
+            if (found.isPresent()) {
+                return found.get();
             }
         }
         return null;
@@ -69,6 +86,7 @@ public final class GroupContextStore {
     public void remember(JsonNode group, GroupContext context) {
         for (String key : keysOf(group)) {
             save(key, context);
+            recent.put(key, Optional.of(context));
         }
     }
 
@@ -86,6 +104,9 @@ public final class GroupContextStore {
                     removed += trim.executeUpdate("DELETE FROM group_context WHERE user_key IN (SELECT user_key FROM group_context"
                             + " ORDER BY updated_at LIMIT " + excess + ")");
                 }
+            }
+            if (removed > 0) {
+                recent.invalidateAll();
             }
             return removed;
         } catch (SQLException e) {
