@@ -8,6 +8,7 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.core.settings.impl.PageFullMessagePolicy;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.nio.file.Path;
@@ -16,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The durable queue between acceptance and delivery: an embedded ActiveMQ Artemis broker, reached
  * in-VM only, whose journal lives in {@code <data-dir>/queue} and is forced to disk before a send
- * returns, so an acknowledged event survives {@code kill -9}. The address refuses new messages past
- * {@code maxBytes} (and when the disk is {@code maxDiskUsage}% full): ingest then answers 503.
+ * returns, so an acknowledged event survives {@code kill -9}. At most {@link #MEMORY_BYTES} of the
+ * backlog stays in memory, the rest is paged to disk; the address refuses new messages past
+ * {@code maxBytes} paged (and when the disk is {@code maxDiskUsage}% full): ingest then answers 503.
  *
  * <p>A Camel service, so it starts before the routes and stops after them.
  */
@@ -25,6 +27,10 @@ public class EmbeddedQueueBroker extends ServiceSupport {
 
     /** In-VM server ids are per JVM: each broker (tests start several) takes its own. */
     private static final AtomicInteger SERVER_IDS = new AtomicInteger();
+
+    /** The part of the backlog kept in memory; beyond it, messages are paged to disk. */
+    static final long MEMORY_BYTES = 16L << 20;
+    private static final long PAGE_FILE_BYTES = 10L << 20;
 
     private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
     private final Path folder;
@@ -55,9 +61,14 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .setLargeMessagesDirectory(folder.resolve("large-messages").toString())
                 .setMaxDiskUsage(maxDiskUsage)
                 .addAcceptorConfiguration("in-vm", inVmUrl)
+                // at most MEMORY_BYTES of the backlog in the heap; the rest is paged to disk, up to maxBytes
+                .setGlobalMaxSize(2 * Math.min(maxBytes, MEMORY_BYTES))
                 .addAddressSetting("#", new AddressSettings()
-                        .setMaxSizeBytes(maxBytes)
-                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.FAIL)
+                        .setMaxSizeBytes(Math.min(maxBytes, MEMORY_BYTES))
+                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                        .setPageSizeBytes((int) Math.max(1024, Math.min(PAGE_FILE_BYTES, maxBytes / 10)))
+                        .setPageLimitBytes(maxBytes)
+                        .setPageFullMessagePolicy(PageFullMessagePolicy.FAIL)
                         .setMaxDeliveryAttempts(-1)
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
                         .setExpiryAddress(SimpleString.of("ExpiryQueue"))
