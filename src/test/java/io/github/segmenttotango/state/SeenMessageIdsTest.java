@@ -1,0 +1,95 @@
+package io.github.segmenttotango.state;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SeenMessageIdsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final JdbcConnectionPool dataSource = JdbcConnectionPool.create(
+            "jdbc:h2:mem:seen-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
+    private Instant now = Instant.parse("2026-11-23T10:00:00Z");
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+    private final SeenMessageIds seen = new SeenMessageIds(dataSource, Duration.ofHours(24), clock);
+
+    @AfterEach
+    void close() {
+        dataSource.dispose();
+    }
+
+    @Test
+    void anIdRepeatedWithinABatchCountsOnceAndEventsWithoutIdPass() {
+        List<ObjectNode> events = List.of(event("a"), event("b"), event("a"), event(null));
+        List<ObjectNode> unseen = seen.unseen(events);
+        assertEquals(List.of(events.get(0), events.get(1), events.get(3)), unseen);
+    }
+
+    @Test
+    void onlyRememberedIdsAreSeenAndOnlyWithinTheWindow() {
+        ObjectNode a = event("a");
+        ObjectNode b = event("b");
+        assertEquals(List.of(a, b), seen.unseen(List.of(a, b)), "nothing is seen before it is remembered");
+        seen.remember(List.of(a));
+        assertEquals(List.of(b), seen.unseen(List.of(a, b)));
+
+        now = now.plus(Duration.ofHours(25));
+        assertEquals(List.of(a, b), seen.unseen(List.of(a, b)), "past the window an id is new again");
+        assertEquals(1, seen.expire());
+        assertEquals(0, seen.expire());
+    }
+
+    @Test
+    void aVeryLongIdIsKeptByItsHash() {
+        ObjectNode long1 = event("x".repeat(5000));
+        ObjectNode long2 = event("x".repeat(4999) + "y");
+        seen.remember(List.of(long1));
+        assertEquals(List.of(long2), seen.unseen(List.of(long1, long2)));
+    }
+
+    @Test
+    void aBatchLargerThanOneQueryIsCheckedWhole() {
+        List<ObjectNode> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            many.add(event("m" + i));
+        }
+        seen.remember(many.subList(0, 700));
+        assertEquals(many.subList(700, 1200), seen.unseen(many));
+    }
+
+    private static ObjectNode event(String messageId) {
+        ObjectNode event = JSON.createObjectNode().put("type", "track").put("userId", "u").put("event", "E");
+        if (messageId != null) {
+            event.put("messageId", messageId);
+        }
+        return event;
+    }
+}
