@@ -8,11 +8,9 @@ import io.github.segmenttotango.mapping.GroupContext;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
+import io.github.segmenttotango.support.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,23 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class GroupContextStoreTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2024-03-01T00:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final SettableClock clock = new SettableClock(Instant.parse("2024-03-01T00:00:00Z"));
 
     private static JsonNode event(String json) throws Exception {
         return JSON.readTree(json);
@@ -55,12 +37,12 @@ class GroupContextStoreTest {
         assertEquals("g2__p", store.lookup(event("{\"anonymousId\":\"a2\"}")).activityAccount());
         assertNull(store.lookup(event("{\"userId\":\"nobody\"}")));
 
-        now.set(now.get().plus(Duration.ofDays(31)));
+        clock.advance(Duration.ofDays(31));
         assertNull(store.lookup(event("{\"userId\":\"u1\"}")), "expired after the ttl");
         assertEquals(3, store.expire(), "the three expired entries are removed");
 
         for (int i = 0; i < 5; i++) {
-            now.set(now.get().plusSeconds(1));
+            clock.advance(Duration.ofSeconds(1));
             store.remember(event("{\"userId\":\"b" + i + "\"}"), new GroupContext("g" + i, null));
         }
         assertEquals(2, store.expire(), "trimmed to the bound, oldest first");

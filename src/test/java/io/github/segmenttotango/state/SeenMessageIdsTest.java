@@ -3,14 +3,14 @@ package io.github.segmenttotango.state;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.github.segmenttotango.support.SettableClock;
+
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
@@ -22,23 +22,7 @@ class SeenMessageIdsTest {
 
     private final JdbcConnectionPool dataSource = JdbcConnectionPool.create(
             "jdbc:h2:mem:seen-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-    private Instant now = Instant.parse("2026-11-23T10:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-11-23T10:00:00Z"));
     private final SeenMessageIds seen = new SeenMessageIds(dataSource, Duration.ofHours(24), clock);
 
     @AfterEach
@@ -61,7 +45,7 @@ class SeenMessageIdsTest {
         seen.remember(List.of(a));
         assertEquals(List.of(b), seen.unseen(List.of(a, b)));
 
-        now = now.plus(Duration.ofHours(25));
+        clock.advance(Duration.ofHours(25));
         assertEquals(List.of(a, b), seen.unseen(List.of(a, b)), "past the window an id is new again");
         assertEquals(1, seen.expire());
         assertEquals(0, seen.expire());
