@@ -42,7 +42,8 @@ public final class ParkedEvents {
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS parked_event (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                     + " user_id VARCHAR(400), anonymous_id VARCHAR(400), event CLOB NOT NULL, parked_at BIGINT NOT NULL)");
-            ddl.execute("ALTER TABLE parked_event ADD COLUMN IF NOT EXISTS message_id VARCHAR(200)");
+            ddl.execute("ALTER TABLE parked_event ADD COLUMN IF NOT EXISTS message_id VARCHAR("
+                    + SeenMessageIds.MAX_ID_LENGTH + ")");
             ddl.execute("CREATE UNIQUE INDEX IF NOT EXISTS parked_event_message ON parked_event (message_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_user ON parked_event (user_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_anonymous ON parked_event (anonymous_id)");
@@ -57,12 +58,11 @@ public final class ParkedEvents {
      * failure) keeps one copy.
      */
     public void park(JsonNode event) {
-        String messageId = SegmentToTotango.messageIdOf(event);
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(
                         "MERGE INTO parked_event (message_id, user_id, anonymous_id, event, parked_at) KEY (message_id)"
                                 + " VALUES (?, ?, ?, ?, ?)")) {
-            insert.setString(1, messageId == null || messageId.length() > 200 ? null : messageId);
+            insert.setString(1, SeenMessageIds.storedId(SegmentToTotango.messageIdOf(event)));
             insert.setString(2, SegmentToTotango.text(event.get("userId")));
             insert.setString(3, SegmentToTotango.text(event.get("anonymousId")));
             insert.setString(4, json.writeValueAsString(event));

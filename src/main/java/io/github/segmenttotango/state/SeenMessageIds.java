@@ -18,9 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,7 +34,7 @@ import java.util.Set;
 public final class SeenMessageIds {
 
     /** Ids longer than this are kept as their SHA-256. */
-    private static final int MAX_ID_LENGTH = 200;
+    static final int MAX_ID_LENGTH = 200;
     /** Ids per query (H2 takes many more; this keeps each statement small). */
     private static final int CHUNK = 500;
 
@@ -61,31 +60,25 @@ public final class SeenMessageIds {
      * {@code events} counts once (its first event).
      */
     public List<ObjectNode> unseen(List<ObjectNode> events) {
-        Map<String, ObjectNode> byId = new LinkedHashMap<>();
-        List<ObjectNode> withoutId = new ArrayList<>();
+        List<String> keys = new ArrayList<>(events.size());
+        Set<String> distinct = new LinkedHashSet<>();
         for (ObjectNode event : events) {
-            String id = SegmentToTotango.messageIdOf(event);
-            if (id == null) {
-                withoutId.add(event);
-            } else {
-                byId.putIfAbsent(key(id), event);
+            String key = storedId(SegmentToTotango.messageIdOf(event));
+            keys.add(key);
+            if (key != null) {
+                distinct.add(key);
             }
         }
-        if (byId.isEmpty()) {
+        if (distinct.isEmpty()) {
             return events;
         }
-        Set<String> seen = seen(new ArrayList<>(byId.keySet()));
+        Set<String> seen = seen(new ArrayList<>(distinct));
         List<ObjectNode> unseen = new ArrayList<>(events.size());
         Set<String> taken = new HashSet<>();
-        for (ObjectNode event : events) {
-            String id = SegmentToTotango.messageIdOf(event);
-            if (id == null) {
-                unseen.add(event);
-            } else {
-                String key = key(id);
-                if (!seen.contains(key) && taken.add(key)) {
-                    unseen.add(event);
-                }
+        for (int i = 0; i < events.size(); i++) {
+            String key = keys.get(i);
+            if (key == null || (!seen.contains(key) && taken.add(key))) {
+                unseen.add(events.get(i));
             }
         }
         return unseen;
@@ -102,9 +95,9 @@ public final class SeenMessageIds {
             try (PreparedStatement merge = connection.prepareStatement(
                     "MERGE INTO seen_message_id (message_id, seen_at) KEY (message_id) VALUES (?, ?)")) {
                 for (ObjectNode event : events) {
-                    String id = SegmentToTotango.messageIdOf(event);
-                    if (id != null) {
-                        merge.setString(1, key(id));
+                    String key = storedId(SegmentToTotango.messageIdOf(event));
+                    if (key != null) {
+                        merge.setString(1, key);
                         merge.setLong(2, now);
                         merge.addBatch();
                     }
@@ -149,8 +142,12 @@ public final class SeenMessageIds {
         }
     }
 
-    private static String key(String messageId) {
-        if (messageId.length() <= MAX_ID_LENGTH) {
+    /**
+     * A messageId as the state tables keep it (here and in the parking): itself, or its SHA-256 when
+     * longer than {@link #MAX_ID_LENGTH}; null for none.
+     */
+    static String storedId(String messageId) {
+        if (messageId == null || messageId.length() <= MAX_ID_LENGTH) {
             return messageId;
         }
         try {
