@@ -1,7 +1,7 @@
 # segment-totango: the two commands a user needs are `make run` and `make test`.
 MVN ?= mvn -B -q
 JAR := target/segment-totango.jar
-# JVM options of the bundle (make run, make bench); see README "Running it".
+# JVM options of the bundle (make run, make bench); the README's opening section says why.
 JAVA_OPTS ?= -Xms128m -Xmx256m
 
 .PHONY: run test package clean bench bench-smoke
