@@ -17,8 +17,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +30,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,8 +56,6 @@ public final class Bench {
     private final int connections = 8;
     /** The load generator's Vert.x, one event loop. */
     private final Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(5)).build();
     private final List<String[]> rows = new ArrayList<>();
     private final AtomicLong eventIds = new AtomicLong();
     private final Map<String, Long> ackedAt = new ConcurrentHashMap<>();
@@ -288,19 +285,28 @@ public final class Bench {
     }
 
     private void awaitHealthy(String base) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/observe/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+        URI uri = URI.create(base);
+        HttpClient client = load.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+                .setDefaultPort(uri.getPort()));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                try {
+                    int status = client.request(HttpMethod.GET, "/observe/health").compose(request -> request.send())
+                            .compose(answer -> answer.body().map(ignored -> answer.statusCode()))
+                            .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    if (status == 200) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException notYet) {
+                    // starting
                 }
-            } catch (IOException notYet) {
-                // starting
+                Thread.sleep(20);
             }
-            Thread.sleep(20);
+            throw new IllegalStateException("the bundle did not start");
+        } finally {
+            client.close();
         }
-        throw new IllegalStateException("the bundle did not start");
     }
 
     private static long peakRssKb(long pid) {
