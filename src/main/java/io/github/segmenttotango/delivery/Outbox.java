@@ -2,6 +2,9 @@ package io.github.segmenttotango.delivery;
 
 import io.github.segmenttotango.mapping.TotangoCall;
 
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -15,6 +18,9 @@ import java.util.Set;
  * request released, which are taken out of the parking only once their calls are queued.
  *
  * <p>Lives in the exchange property {@code outbox}; the split's copies of the exchange share it.
+ * The routes reach it through the static methods below, bound by annotation: a simple expression
+ * calling a method on an object ({@code ${exchangeProperty.outbox.calls()}}) costs Camel a bean
+ * lookup keyed by the object's hash, and hashing a list of calls walks all of them.
  */
 public final class Outbox {
 
@@ -24,6 +30,30 @@ public final class Outbox {
     /** A new, empty outbox (the routes set it as the exchange property {@code outbox}). */
     public static Outbox open() {
         return new Outbox();
+    }
+
+    /** Collects the calls of one event into the request's outbox. */
+    public static void collect(@Body List<TotangoCall> calls, @ExchangeProperty("outbox") Outbox outbox) {
+        outbox.add(calls);
+    }
+
+    /** The calls collected in the request's outbox. */
+    public static List<TotangoCall> callsIn(@ExchangeProperty("outbox") Outbox outbox) {
+        return outbox.calls();
+    }
+
+    /** Whether the request's outbox holds any call. */
+    public static boolean isNotEmpty(@ExchangeProperty("outbox") Outbox outbox) {
+        return outbox.size() > 0;
+    }
+
+    /** The parked events released by the request, to take out once its calls are queued. */
+    public static List<Long> releasedIn(@ExchangeProperty("outbox") Outbox outbox) {
+        return outbox.releasedParkedEvents();
+    }
+
+    public synchronized int size() {
+        return calls.size();
     }
 
     public synchronized void add(List<TotangoCall> more) {

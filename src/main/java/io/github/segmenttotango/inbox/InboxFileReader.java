@@ -82,6 +82,11 @@ public final class InboxFileReader {
     /** Events per chunk: the calls of a chunk are queued together, in one transaction. */
     static final int CHUNK_SIZE = 100;
 
+    /** The valid events of a chunk (a bean method, so the routes call no method on the chunk itself). */
+    public List<ObjectNode> eventsOf(InboxChunk chunk) {
+        return chunk.events();
+    }
+
     /**
      * The events of {@code file} in chunks of up to {@value #CHUNK_SIZE}, in file order: each chunk
      * holds its valid events and the ones refused alone. The iterator is {@link Closeable}.

@@ -61,6 +61,15 @@ public final class SegmentRequestReader {
         return json;
     }
 
+    /**
+     * The valid events of a request. A bean method, so the routes call no method on the request:
+     * a simple expression such as {@code ${body.events}} costs Camel a bean lookup keyed by the
+     * record's hash, which walks every event of the request.
+     */
+    public List<ObjectNode> eventsOf(SegmentRequest request) {
+        return request.events();
+    }
+
     /** Whether a path segment after {@code /v1/} names a Tracking API call. */
     public static boolean isCall(String call) {
         return call != null && CALLS.containsKey(call);

@@ -18,6 +18,16 @@ public final class TrackingApiAnswers {
     public record Answer(int status, String json) {
     }
 
+    /** The HTTP status of an answer (bean methods, so the routes call no method on the record itself). */
+    public int statusOf(Answer answer) {
+        return answer.status();
+    }
+
+    /** The JSON body of an answer. */
+    public String jsonOf(Answer answer) {
+        return answer.json();
+    }
+
     /**
      * 200 with {@code {"success":true}} and the counts; when a batch's events were all refused, 400.
      * Refused events are listed (the first ones) with their index and reason.

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.github.segmenttotango.delivery.TotangoAnswers;
+import io.github.segmenttotango.inbox.InboxChunk;
 import io.github.segmenttotango.inbox.InboxEvent;
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.ingest.SegmentRequest;
@@ -95,8 +96,8 @@ public final class DeadLetterStore {
     }
 
     /** Keeps the events of a dropped file that were refused alone. */
-    public void keepRejectedFileEvents(List<InboxEvent> rejected) {
-        rejected.forEach(this::keepRejectedFileEvent);
+    public void keepRejectedFileEvents(InboxChunk chunk) {
+        chunk.rejected().forEach(this::keepRejectedFileEvent);
     }
 
     /** Keeps an event of a dropped file that was refused alone (reason {@code invalid_event}). */
