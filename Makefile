@@ -3,12 +3,16 @@ MVN ?= mvn -B -q
 JAR := target/segment-totango.jar
 # JVM options of the bundle (make run, make bench); the README's opening section says why.
 JAVA_OPTS ?= -Xms128m -Xmx256m
+# Class-data sharing: a training start (about 12 s, once per build) records the classes the bundle
+# loads; later starts map them from the archive and are ready about 1.7 s sooner (5.4 s -> 3.6 s on
+# 2 cores). The JVM ignores an archive that is missing or made by another JDK.
+CDS := target/segment-totango.jsa
 
-.PHONY: run test package clean bench bench-smoke
+.PHONY: run test package clean bench bench-smoke cds
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
-run: package
-	java $(JAVA_OPTS) -jar $(JAR)
+run: package $(CDS)
+	java $(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS) -jar $(JAR)
 
 ## Runs every test: mapping unit tests and the end-to-end tests through the real routes.
 test:
@@ -20,14 +24,27 @@ package: $(JAR)
 $(JAR): pom.xml $(shell find src/main -type f)
 	$(MVN) -DskipTests package
 
+## Records the class-data-sharing archive: starts the bundle on a scratch data folder and a free
+## port for a second, then stops it. A failed training leaves no archive, and the bundle runs without.
+cds: $(CDS)
+
+$(CDS): $(JAR)
+	@echo "Recording the classes the bundle loads at start (once per build, about 12 s)"
+	@rm -rf target/cds-training $@
+	-@BRIDGE_DATA_DIR=target/cds-training CAMEL_SERVER_PORT=0 TOTANGO_SERVICE_ID=SP-TRAINING \
+		SEGMENT_WRITE_KEYS=training BRIDGE_LOG_LEVEL=WARN CAMEL_MAIN_DURATIONMAXSECONDS=1 \
+		java $(JAVA_OPTS) -XX:ArchiveClassesAtExit=$@ -Xlog:cds=off -Xlog:cds+dynamic=off -jar $(JAR) \
+		> target/cds-training.log 2>&1 || (echo "No archive (see target/cds-training.log); the bundle runs without"; rm -f $@)
+	@rm -rf target/cds-training
+
 ## Measures the bundle against a local Totango sink and a bare Vert.x baseline (about 4 minutes);
 ## prints a table and writes bench/results/<date>.md. Not part of the tests.
-bench: package target/bench.classpath
-	java "-Dbench.java-opts=$(JAVA_OPTS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
+bench: package $(CDS) target/bench.classpath
+	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
 
 ## The same in seconds, to check the benchmark still works.
-bench-smoke: package target/bench.classpath
-	java "-Dbench.java-opts=$(JAVA_OPTS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench smoke
+bench-smoke: package $(CDS) target/bench.classpath
+	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench smoke
 
 target/bench.classpath: pom.xml $(shell find src -type f)
 	$(MVN) test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test

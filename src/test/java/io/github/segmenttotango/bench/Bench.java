@@ -84,7 +84,7 @@ public final class Bench {
             command.addAll(List.of(javaOptions.split("\\s+")));
         }
         command.addAll(List.of("-jar", "target/segment-totango.jar"));
-        row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "JAVA_OPTS of the Makefile");
+        row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "the Makefile's JAVA_OPTS and class-data archive");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(data.resolve("bundle.log").toFile());
         builder.environment().putAll(Map.of("TOTANGO_SERVICE_ID", "SP-BENCH", "TOTANGO_URL", sink.url(),
