@@ -52,7 +52,7 @@ public final class Bench {
 
     private final boolean smoke;
     private final Duration phase;
-    /** Warm-up phases: at least the first, at most the second; it ends when two in a row agree. */
+    /** Warm-up phases: at least the first, at most the second; it ends when three in a row agree. */
     private final int minWarmUpPhases;
     private final int maxWarmUpPhases;
     private final int connections = 8;
@@ -65,7 +65,7 @@ public final class Bench {
     private Bench(boolean smoke) {
         this.smoke = smoke;
         this.phase = smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(15);
-        this.minWarmUpPhases = smoke ? 1 : 2;
+        this.minWarmUpPhases = smoke ? 1 : 3;
         this.maxWarmUpPhases = smoke ? 1 : 8;
     }
 
@@ -142,22 +142,24 @@ public final class Bench {
     /**
      * The JIT compiles the bundle's hot paths under load for minutes on 2 cores (its C2 compiler
      * took over 100 s of CPU in the first two minutes): until then the figures say more about the
-     * compiler than about the bundle. Batches of 10 are sent in phases until two phases in a row
-     * agree within 10%, so the measures below run on a warm bundle, as a service runs most of its
-     * life. The warm-up's own figures are reported, not counted.
+     * compiler than about the bundle. Batches of 10 are sent in phases until three phases in a row
+     * agree within 10% (two were not enough: the rise pauses for a phase at times), so the measures
+     * below run on a warm bundle, as a service runs most of its life. The warm-up's own figures are
+     * reported, not counted.
      */
     private void warmUp(String base) throws Exception {
         List<String> curve = new ArrayList<>();
         double previous = 0;
-        double rate = 0;
+        int agreeing = 0;
         int phases = 0;
         do {
+            double rate = ingest(base, 10, "bundle", phase, false);
+            agreeing = Math.abs(rate - previous) <= 0.1 * previous ? agreeing + 1 : 0;
             previous = rate;
-            rate = ingest(base, 10, "bundle", phase, false);
             curve.add(String.format(Locale.ROOT, "%,.0f", rate));
             phases++;
-        } while (phases < minWarmUpPhases || (phases < maxWarmUpPhases && Math.abs(rate - previous) > 0.1 * previous));
-        boolean steady = Math.abs(rate - previous) <= 0.1 * previous;
+        } while (phases < minWarmUpPhases || (phases < maxWarmUpPhases && agreeing < 2));
+        boolean steady = agreeing >= 2;
         row("warm-up, batches of 10, phase after phase", String.join(" → ", curve) + " events/s",
                 (steady ? "steady" : "not steady yet") + " after " + phases * phase.toSeconds() + " s; not counted below");
     }
