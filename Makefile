@@ -3,7 +3,7 @@ MVN ?= mvn -B -q
 JAR := target/segment-totango.jar
 # JVM options of the bundle (make run, make bench); the README's opening section says why.
 JAVA_OPTS ?= -Xms128m -Xmx256m
-# Class-data sharing: a training start (about 12 s, once per build) records the classes the bundle
+# Class-data sharing: a training start (about 10 s, once per build) records the classes the bundle
 # loads; later starts map them from the archive and are ready about 1.7 s sooner (5.4 s -> 3.6 s on
 # 2 cores). The JVM ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
@@ -29,7 +29,7 @@ $(JAR): pom.xml $(shell find src/main -type f)
 cds: $(CDS)
 
 $(CDS): $(JAR)
-	@echo "Recording the classes the bundle loads at start (once per build, about 12 s)"
+	@echo "Recording the classes the bundle loads at start (once per build, about 10 s)"
 	@rm -rf target/cds-training $@
 	-@BRIDGE_DATA_DIR=target/cds-training CAMEL_SERVER_PORT=0 TOTANGO_SERVICE_ID=SP-TRAINING \
 		SEGMENT_WRITE_KEYS=training BRIDGE_LOG_LEVEL=WARN CAMEL_MAIN_DURATIONMAXSECONDS=1 \
@@ -37,7 +37,7 @@ $(CDS): $(JAR)
 		> target/cds-training.log 2>&1 || (echo "No archive (see target/cds-training.log); the bundle runs without"; rm -f $@)
 	@rm -rf target/cds-training
 
-## Measures the bundle against a local Totango sink and a bare Vert.x baseline (about 4 minutes);
+## Measures the bundle against a local Totango sink and a bare Vert.x baseline (about 5 minutes);
 ## prints a table and writes bench/results/<date>.md. Not part of the tests.
 bench: package $(CDS) target/bench.classpath
 	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
