@@ -7,6 +7,9 @@ import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.inbox.InboxFileReader;
+import io.github.segmenttotango.ingest.AcceptedEvents;
+import io.github.segmenttotango.ingest.SegmentJson;
+import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
@@ -30,6 +33,8 @@ import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spring.spi.SpringTransactionPolicy;
 import org.springframework.jms.connection.JmsTransactionManager;
+import org.springframework.jms.core.JmsTemplate;
+import jakarta.jms.ConnectionFactory;
 import org.apache.camel.spi.PropertiesComponent;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
@@ -77,6 +82,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("seenMessageIds", new SeenMessageIds(dataSource,
                 settings.durations().get("segment.dedup-window"), clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
         GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock);
@@ -88,13 +94,19 @@ public class BundleConfiguration implements CamelConfiguration {
         DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock, metrics);
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
-        metrics.watch(backlog::backlog, parked::count);
+        metrics.watch(backlog::backlog, backlog::queuedRequests, parked::count);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
                     context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class)));
         }
         context.getRegistry().bind("deadLetters", deadLetters);
+        ConnectionFactory queueConnections = context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class);
+        if (queueConnections != null) {
+            context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queueConnections),
+                    jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
+                    deadLetters, settings.routingBatchEvents(), settings.routingBatchEvents(), 100));
+        }
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
@@ -135,14 +147,15 @@ public class BundleConfiguration implements CamelConfiguration {
      * it and binds the {@code jms} component to it. Another queue (Kafka, a shared broker) brings its own.
      */
     private static void startQueue(CamelContext context, BundleSettings settings) {
-        String queueUri = context.getPropertiesComponent().resolveProperty("delivery.queue-uri").orElse("");
-        if (!queueUri.startsWith("jms:")) {
-            context.getRegistry().bind("backlogGuard", new BacklogGuard(null, null, Long.MAX_VALUE));
+        String deliveryQueue = jmsQueueOf(context, "delivery.queue-uri");
+        String eventsQueue = jmsQueueOf(context, "ingest.queue-uri");
+        if (deliveryQueue == null && eventsQueue == null) {
+            context.getRegistry().bind("backlogGuard", new BacklogGuard(null, null, null, Long.MAX_VALUE));
             context.getRegistry().bind("queueTransaction", new WithoutTransaction());
             return;
         }
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
-                settings.queueMaxDiskUsage());
+                settings.queueMaxDiskUsage(), eventsQueue);
         broker.start();
         try {
             context.addService(broker, true, true);
@@ -158,10 +171,16 @@ public class BundleConfiguration implements CamelConfiguration {
         // routes' transacted EIP takes this policy.
         SpringTransactionPolicy queueTransaction = new SpringTransactionPolicy(new JmsTransactionManager(cached));
         queueTransaction.setPropagationBehaviorName("PROPAGATION_REQUIRED");
-        context.getRegistry().bind("queueTransaction", queueTransaction);
+        context.getRegistry().bind("queueTransaction", deliveryQueue == null ? new WithoutTransaction() : queueTransaction);
         context.getRegistry().bind("queueBroker", broker);
-        String queueName = queueUri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "");
-        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, queueName, settings.maxBacklog()));
+        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog()));
+        context.getRegistry().bind("queueConnections", cached);
         context.addComponent("jms", JmsComponent.jmsComponent(cached));
+    }
+
+    /** The queue name of a {@code jms:} endpoint setting, or null when it is another kind of endpoint. */
+    private static String jmsQueueOf(CamelContext context, String setting) {
+        String uri = context.getPropertiesComponent().resolveProperty(setting).orElse("");
+        return uri.startsWith("jms:") ? uri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "") : null;
     }
 }

@@ -17,7 +17,7 @@ import java.util.function.Function;
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, long queueMaxBytes, int queueMaxDiskUsage,
-        long maxBacklog,
+        long maxBacklog, int routingBatchEvents,
         Duration groupContextTtl, long groupContextMaxEntries,
         Map<String, Duration> durations) {
 
@@ -59,12 +59,15 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
                 read.positive("segment.limits.max-depth", 32), maxRequestBytes,
                 read.positive("segment.limits.max-number-length", 100));
+        if (!read.text("ingest.queue-uri", "jms:queue:segment-events").startsWith("jms:")) {
+            throw read.invalid("ingest.queue-uri", "must be a jms: queue (the embedded broker): the reader of events needs its transactions");
+        }
         Path dataDir = writableFolder(read, "bridge.data-dir", "data");
         Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
-                read.positiveLong("delivery.max-backlog", 1_000_000),
+                read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 1000),
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 routeDurations(read));
     }
@@ -87,7 +90,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits
-                + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
+                + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
     }

@@ -54,6 +54,7 @@ class OperationsTest {
             assertTrue(metrics.contains("totango_delivery_latency_seconds_count 2"), metrics);
             assertTrue(metrics.contains("totango_delivery_backlog 0.0"), metrics);
             assertTrue(metrics.contains("segment_events_parked 0.0"), metrics);
+            assertTrue(metrics.contains("segment_requests_queued 0.0"), metrics);
         }
     }
 

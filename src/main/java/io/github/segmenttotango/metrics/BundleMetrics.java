@@ -27,6 +27,7 @@ public final class BundleMetrics {
     private volatile MeterRegistry registry;
     private Supplier<Number> backlog = () -> 0;
     private Supplier<Number> parked = () -> 0;
+    private Supplier<Number> queuedRequests = () -> 0;
 
     public BundleMetrics(CamelContext context) {
         this.context = context;
@@ -78,15 +79,18 @@ public final class BundleMetrics {
         Counter.builder("totango.calls.retried").description("Totango calls sent again after a failure").register(registry()).increment();
     }
 
-    /** What the gauges read: calls waiting for delivery, events waiting for their group call. */
-    public void watch(Supplier<Number> backlog, Supplier<Number> parked) {
+    /** What the gauges read: calls waiting for delivery, requests waiting to be routed, events waiting for their group call. */
+    public void watch(Supplier<Number> backlog, Supplier<Number> queuedRequests, Supplier<Number> parked) {
         this.backlog = backlog;
+        this.queuedRequests = queuedRequests;
         this.parked = parked;
     }
 
     /** Registers the gauges and the counters at zero, once Camel's registry exists (a start-up route calls it). */
     public void registerGauges() {
         Gauge.builder("totango.delivery.backlog", backlog).description("Totango calls waiting for delivery").register(registry());
+        Gauge.builder("segment.requests.queued", queuedRequests)
+                .description("Requests and file chunks whose events wait on the events queue to be routed").register(registry());
         Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
         for (String type : new String[] {"identify", "group", "track", "page", "screen", "alias"}) {
             Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")

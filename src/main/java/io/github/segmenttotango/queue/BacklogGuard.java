@@ -3,25 +3,42 @@ package io.github.segmenttotango.queue;
 import io.github.segmenttotango.ingest.IngestException;
 
 /**
- * Back-pressure instead of accept-then-drop: while the delivery queue holds {@code maxBacklog}
- * calls or more, or once the bundle is stopping, HTTP ingest answers 503 (with Retry-After) and the
- * file drop waits.
+ * Back-pressure instead of accept-then-drop: while {@code maxBacklog} or more wait (Totango calls on
+ * the delivery queue, and requests or file chunks on the events queue, counted together), or once
+ * the bundle is stopping, HTTP ingest answers 503 (with Retry-After) and the file drop waits; the
+ * routing of queued events waits while the delivery queue alone is full.
  */
 public final class BacklogGuard {
 
     private final EmbeddedQueueBroker broker;
-    private final String queue;
+    private final String deliveryQueue;
+    private final String eventsQueue;
     private final long maxBacklog;
 
-    /** @param broker the embedded broker, or null when the queue is elsewhere (then there is no check) */
-    public BacklogGuard(EmbeddedQueueBroker broker, String queue, long maxBacklog) {
+    /**
+     * @param broker the embedded broker, or null when the queues are elsewhere (then there is no check)
+     * @param deliveryQueue the queue of Totango calls on it, or null
+     * @param eventsQueue the queue of accepted events on it, or null
+     */
+    public BacklogGuard(EmbeddedQueueBroker broker, String deliveryQueue, String eventsQueue, long maxBacklog) {
         this.broker = broker;
-        this.queue = queue;
+        this.deliveryQueue = deliveryQueue;
+        this.eventsQueue = eventsQueue;
         this.maxBacklog = maxBacklog;
     }
 
+    /** Totango calls waiting for delivery. */
     public long backlog() {
-        return broker == null ? 0 : broker.backlog(queue);
+        return count(deliveryQueue);
+    }
+
+    /** Requests and file chunks whose events wait to be routed. */
+    public long queuedRequests() {
+        return count(eventsQueue);
+    }
+
+    private long count(String queue) {
+        return broker == null || queue == null ? 0 : broker.backlog(queue);
     }
 
     private volatile boolean stopping;
@@ -36,16 +53,27 @@ public final class BacklogGuard {
         if (stopping) {
             throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
         }
-        long backlog = backlog();
-        if (backlog >= maxBacklog) {
-            throw new IngestException(503, "backlog_full", "Totango deliveries are " + backlog
-                    + " calls behind; send again later");
+        long calls = backlog();
+        long requests = queuedRequests();
+        if (calls + requests >= maxBacklog) {
+            throw new IngestException(503, "backlog_full", "Totango deliveries are " + calls + " calls and "
+                    + requests + " requests behind; send again later");
         }
     }
 
     /** Waits (the file drop's thread) until the backlog has room again. */
     public void awaitRoom() throws InterruptedException {
+        while (backlog() + queuedRequests() >= maxBacklog) {
+            Thread.sleep(500);
+        }
+    }
+
+    /** Waits (the routing of queued events) while the delivery queue is full; gives up when the bundle stops. */
+    public void awaitDeliveryRoom() throws InterruptedException {
         while (backlog() >= maxBacklog) {
+            if (stopping) {
+                throw new IllegalStateException("the bundle is stopping; the events stay queued");
+            }
             Thread.sleep(500);
         }
     }

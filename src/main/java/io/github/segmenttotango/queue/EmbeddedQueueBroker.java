@@ -34,11 +34,14 @@ public class EmbeddedQueueBroker extends ServiceSupport {
 
     private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
     private final Path folder;
+    private final String orderedQueue;
     private final long maxBytes;
     private final int maxDiskUsage;
     private EmbeddedActiveMQ broker;
 
-    public EmbeddedQueueBroker(Path folder, long maxBytes, int maxDiskUsage) {
+    /** @param orderedQueue a queue whose messages must stay in order even when a taking is rolled back, or null */
+    public EmbeddedQueueBroker(Path folder, long maxBytes, int maxDiskUsage, String orderedQueue) {
+        this.orderedQueue = orderedQueue;
         this.folder = folder;
         this.maxBytes = maxBytes;
         this.maxDiskUsage = maxDiskUsage;
@@ -63,20 +66,28 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .addAcceptorConfiguration("in-vm", inVmUrl)
                 // at most MEMORY_BYTES of the backlog in the heap; the rest is paged to disk, up to maxBytes
                 .setGlobalMaxSize(2 * Math.min(maxBytes, MEMORY_BYTES))
-                .addAddressSetting("#", new AddressSettings()
-                        .setMaxSizeBytes(Math.min(maxBytes, MEMORY_BYTES))
-                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
-                        .setPageSizeBytes((int) Math.max(1024, Math.min(PAGE_FILE_BYTES, maxBytes / 10)))
-                        .setPageLimitBytes(maxBytes)
-                        .setPageFullMessagePolicy(PageFullMessagePolicy.FAIL)
-                        .setMaxDeliveryAttempts(-1)
-                        .setDeadLetterAddress(SimpleString.of("DLQ"))
-                        .setExpiryAddress(SimpleString.of("ExpiryQueue"))
-                        .setRedeliveryDelay(1000L)
-                        .setAutoCreateQueues(true)
-                        .setAutoCreateAddresses(true));
+                .addAddressSetting("#", addressSettings(1000L));
+        if (orderedQueue != null) {
+            // a taking rolled back goes back to the head of the queue at once: nothing passes it
+            config.addAddressSetting(orderedQueue, addressSettings(0L));
+        }
         broker = new EmbeddedActiveMQ().setConfiguration(config);
         broker.start();
+    }
+
+    private AddressSettings addressSettings(long redeliveryDelayMillis) {
+        return new AddressSettings()
+                .setMaxSizeBytes(Math.min(maxBytes, MEMORY_BYTES))
+                .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                .setPageSizeBytes((int) Math.max(1024, Math.min(PAGE_FILE_BYTES, maxBytes / 10)))
+                .setPageLimitBytes(maxBytes)
+                .setPageFullMessagePolicy(PageFullMessagePolicy.FAIL)
+                .setMaxDeliveryAttempts(-1)
+                .setDeadLetterAddress(SimpleString.of("DLQ"))
+                .setExpiryAddress(SimpleString.of("ExpiryQueue"))
+                .setRedeliveryDelay(redeliveryDelayMillis)
+                .setAutoCreateQueues(true)
+                .setAutoCreateAddresses(true);
     }
 
     /** The URL clients of this JVM reach the broker at. */

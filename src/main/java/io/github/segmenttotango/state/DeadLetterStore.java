@@ -114,6 +114,12 @@ public final class DeadLetterStore {
                 SegmentToTotango.text(event.get("type")), event, null, null, null, null);
     }
 
+    /** Keeps a message of the events queue that does not hold events (only a hand-made one can be). */
+    public void keepUnreadableMessage(byte[] message, String detail) {
+        String text = message == null ? "" : new String(message, java.nio.charset.StandardCharsets.UTF_8);
+        keep("unreadable_message", detail, null, null, null, text, null, null, null, "events-queue");
+    }
+
     /** Keeps a Totango call that failed for good, with Totango's answer when there was one. */
     public void keepFailedCall(TotangoCall call, Exception failure, Integer attempts, Long firstAttemptAt) {
         if (failure instanceof HttpOperationFailedException http) {

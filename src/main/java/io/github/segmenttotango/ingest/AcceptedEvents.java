@@ -1,0 +1,68 @@
+package io.github.segmenttotango.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The valid events of one request (or of one chunk of a dropped file) as one message of the durable
+ * events queue: a JSON array of the events, in the order they came. The client is answered once the
+ * message is on disk; the events are routed to Totango calls behind it.
+ */
+public final class AcceptedEvents {
+
+    private final ObjectMapper json;
+
+    /** @param json the mapper of Segment input ({@link SegmentJson}): decimals keep their digits both ways */
+    public AcceptedEvents(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public static boolean isNotEmpty(List<ObjectNode> events) {
+        return events != null && !events.isEmpty();
+    }
+
+    /** The message that carries the events. */
+    public byte[] toMessage(List<ObjectNode> events) throws JsonProcessingException {
+        return json.writeValueAsBytes(events);
+    }
+
+    /**
+     * The events a message carries; a message that is not an array of objects (only a hand-made one
+     * can be) is refused, since nothing in it could be delivered.
+     */
+    public List<ObjectNode> fromMessage(byte[] message) {
+        if (message == null || message.length == 0) {
+            throw new UnreadableMessage("an events message is empty");
+        }
+        JsonNode array;
+        try {
+            array = json.readTree(message);
+        } catch (IOException e) {
+            throw new UnreadableMessage("an events message is not JSON: " + e.getMessage());
+        }
+        if (array == null || !array.isArray()) {
+            throw new UnreadableMessage("an events message is not a JSON array of events");
+        }
+        List<ObjectNode> events = new ArrayList<>(array.size());
+        for (JsonNode event : array) {
+            if (!event.isObject()) {
+                throw new UnreadableMessage("an events message holds something else than events");
+            }
+            events.add((ObjectNode) event);
+        }
+        return events;
+    }
+
+    /** A message of the events queue that does not hold events. */
+    public static final class UnreadableMessage extends RuntimeException {
+        public UnreadableMessage(String message) {
+            super(message);
+        }
+    }
+}
