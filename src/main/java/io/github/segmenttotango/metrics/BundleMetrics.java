@@ -88,7 +88,7 @@ public final class BundleMetrics {
 
     /** Registers the gauges and the counters at zero, once Camel's registry exists (a start-up route calls it). */
     public void registerGauges() {
-        Gauge.builder("totango.delivery.backlog", backlog).description("Totango calls waiting for delivery").register(registry());
+        Gauge.builder("totango.delivery.backlog", backlog).description("Messages of the delivery queue waiting (each holds calls of one user, at most 100)").register(registry());
         Gauge.builder("segment.requests.queued", queuedRequests)
                 .description("Requests and file chunks whose events wait on the events queue to be routed").register(registry());
         Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
