@@ -114,6 +114,9 @@ public final class Bench {
 
             long rss = peakRssKb(bundle.pid());
             row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
+            // the baseline gets the machine to itself: a bundle still draining its backlog would slow it
+            bundle.destroy();
+            bundle.waitFor(60, TimeUnit.SECONDS);
 
             Baseline baseline = new Baseline();
             try {
