@@ -163,22 +163,29 @@ class DeliveryThroughRoutesTest {
     }
 
     @Test
-    void whenTheQueueItselfIsFullIngestAnswers503() throws Exception {
+    void whenTheQueueItselfIsFullIngestAnswers503AndLosesNothingItAcknowledged() throws Exception {
         try (TotangoStandIn down = new TotangoStandIn();
                 RunningBundle tiny = RunningBundle.start(down, Map.of("delivery.queue.max-bytes", "20000", "delivery.concurrency", "1"))) {
             down.downFor(java.time.Duration.ofSeconds(30));
             java.net.http.HttpResponse<String> answer = null;
+            List<String> acknowledged = new java.util.ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 answer = tiny.post("/v1/track", "{\"userId\":\"full-u\",\"event\":\"F" + i + "\",\"context\":{\"groupId\":\"g\"}}");
                 if (answer.statusCode() != 200) {
                     break;
                 }
+                acknowledged.add("F" + i);
             }
             assertEquals(503, answer.statusCode(), answer.body());
             assertTrue(answer.body().contains("queue_unavailable"), answer.body());
             assertTrue(answer.headers().firstValue("Retry-After").isPresent());
             assertTrue(tiny.deadLetters().isEmpty(), "a refused event is the client's to send again, not a dead letter: " + tiny.deadLetters());
             down.downFor(java.time.Duration.ZERO);
+            // the reader waited on the full delivery queue with the events queued: once Totango is
+            // back, every acknowledged event arrives, once and in order
+            List<String> order = down.await(r -> "full-u".equals(r.param("sdr_u")) && r.status() == 200, acknowledged.size(),
+                    java.time.Duration.ofSeconds(90)).stream().map(r -> r.param("sdr_a")).toList();
+            assertEquals(acknowledged, order);
         }
     }
 
