@@ -67,7 +67,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
-                read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 1000),
+                read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 routeDurations(read));
     }
