@@ -17,7 +17,6 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 import io.github.segmenttotango.state.SeenMessageIds;
-import io.github.segmenttotango.queue.WithoutTransaction;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
@@ -101,12 +100,10 @@ public class BundleConfiguration implements CamelConfiguration {
                     context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class)));
         }
         context.getRegistry().bind("deadLetters", deadLetters);
-        ConnectionFactory queueConnections = context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class);
-        if (queueConnections != null) {
-            context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queueConnections),
-                    jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
-                    deadLetters, settings.routingBatchEvents(), settings.routingBatchEvents(), 100));
-        }
+        context.getRegistry().bind("queuedEvents", new QueuedEventsReader(
+                new JmsTemplate(context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class)),
+                jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
+                deadLetters, settings.routingBatchEvents(), settings.routingBatchEvents(), 100));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
@@ -143,17 +140,14 @@ public class BundleConfiguration implements CamelConfiguration {
     }
 
     /**
-     * With a {@code jms:} delivery queue (the default), starts the embedded Artemis broker that holds
-     * it and binds the {@code jms} component to it. Another queue (Kafka, a shared broker) brings its own.
+     * Starts the embedded Artemis broker that holds the events queue (always a {@code jms:} queue:
+     * its reader takes messages off in the queue transaction that queues their calls) and, by
+     * default, the delivery queue; binds the {@code jms} component and the queue transaction to it.
+     * Another delivery queue (Kafka, a shared broker) brings its own component.
      */
     private static void startQueue(CamelContext context, BundleSettings settings) {
         String deliveryQueue = jmsQueueOf(context, "delivery.queue-uri");
         String eventsQueue = jmsQueueOf(context, "ingest.queue-uri");
-        if (deliveryQueue == null && eventsQueue == null) {
-            context.getRegistry().bind("backlogGuard", new BacklogGuard(null, null, null, Long.MAX_VALUE));
-            context.getRegistry().bind("queueTransaction", new WithoutTransaction());
-            return;
-        }
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
                 settings.queueMaxDiskUsage(), eventsQueue);
         broker.start();
@@ -167,11 +161,11 @@ public class BundleConfiguration implements CamelConfiguration {
         connections.setCacheDestinations(true);
         CachingConnectionFactory cached = new CachingConnectionFactory(connections);
         cached.setSessionCacheSize(32);
-        // The calls of a request are queued in one JMS transaction (one commit, one disk sync): the
-        // routes' transacted EIP takes this policy.
+        // The reader takes a batch of events off the events queue and queues their calls in one JMS
+        // transaction (one commit, one disk sync): the routes' transacted EIP takes this policy.
         SpringTransactionPolicy queueTransaction = new SpringTransactionPolicy(new JmsTransactionManager(cached));
         queueTransaction.setPropagationBehaviorName("PROPAGATION_REQUIRED");
-        context.getRegistry().bind("queueTransaction", deliveryQueue == null ? new WithoutTransaction() : queueTransaction);
+        context.getRegistry().bind("queueTransaction", queueTransaction);
         context.getRegistry().bind("queueBroker", broker);
         context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog()));
         context.getRegistry().bind("queueConnections", cached);

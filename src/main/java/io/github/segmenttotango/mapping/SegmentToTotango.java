@@ -108,11 +108,6 @@ public final class SegmentToTotango {
         return List.of(call(event, params));
     }
 
-    /** The key of the calls that must reach Totango in order: the user's, else the account's. */
-    public String orderKey(TotangoCall call) {
-        return call.orderKey();
-    }
-
     /** group (spec §3, §4): the account call, and the product account call when a product is configured. */
     public List<TotangoCall> group(JsonNode event) {
         String groupId = text(event.get("groupId"));

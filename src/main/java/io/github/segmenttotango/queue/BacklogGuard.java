@@ -16,9 +16,10 @@ public final class BacklogGuard {
     private final long maxBacklog;
 
     /**
-     * @param broker the embedded broker, or null when the queues are elsewhere (then there is no check)
-     * @param deliveryQueue the queue of Totango calls on it, or null
-     * @param eventsQueue the queue of accepted events on it, or null
+     * @param broker the embedded broker
+     * @param deliveryQueue the queue of Totango calls on it, or null when the delivery queue is elsewhere
+     *     (Kafka, a shared broker: then its backlog is not counted)
+     * @param eventsQueue the queue of accepted events on it
      */
     public BacklogGuard(EmbeddedQueueBroker broker, String deliveryQueue, String eventsQueue, long maxBacklog) {
         this.broker = broker;
@@ -38,7 +39,7 @@ public final class BacklogGuard {
     }
 
     private long count(String queue) {
-        return broker == null || queue == null ? 0 : broker.backlog(queue);
+        return queue == null ? 0 : broker.backlog(queue);
     }
 
     private volatile boolean stopping;

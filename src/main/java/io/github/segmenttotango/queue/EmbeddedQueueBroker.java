@@ -15,11 +15,12 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The durable queue between acceptance and delivery: an embedded ActiveMQ Artemis broker, reached
- * in-VM only, whose journal lives in {@code <data-dir>/queue} and is forced to disk before a send
- * returns, so an acknowledged event survives {@code kill -9}. At most {@link #MEMORY_BYTES} of the
- * backlog stays in memory, the rest is paged to disk; the address refuses new messages past
- * {@code maxBytes} paged (and when the disk is {@code maxDiskUsage}% full): ingest then answers 503.
+ * The durable queues of the bundle (accepted events, and Totango calls): an embedded ActiveMQ
+ * Artemis broker, reached in-VM only, whose journal lives in {@code <data-dir>/queue} and is forced to
+ * disk before a send returns, so an acknowledged event survives {@code kill -9}. At most
+ * {@link #MEMORY_BYTES} of each queue's backlog stays in memory, the rest is paged to disk; an address
+ * refuses new messages past {@code maxBytes} paged (and when the disk is {@code maxDiskUsage}% full):
+ * ingest then answers 503.
  *
  * <p>A Camel service, so it starts before the routes and stops after them.
  */
