@@ -103,7 +103,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(
                 new JmsTemplate(context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class)),
                 jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
-                deadLetters, settings.routingBatchEvents(), settings.routingBatchEvents(), 100));
+                deadLetters, settings.routingBatchEvents(), 100));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());

@@ -29,24 +29,22 @@ public final class QueuedEventsReader {
     private final String queue;
     private final AcceptedEvents messages;
     private final DeadLetterStore deadLetters;
-    private final int maxMessages;
     private final int maxEvents;
     private final long waitMillis;
 
     /**
      * @param jms a template on the connection factory of the queue transaction
      * @param queue the events queue
-     * @param maxMessages the most messages to one commit
-     * @param maxEvents no more messages are taken once this many events are
+     * @param maxEvents no more messages are taken once this many events are (nor more messages than
+     *     this, which bounds a run of unreadable ones)
      * @param waitMillis how long to wait for a first message when the queue is empty
      */
     public QueuedEventsReader(JmsTemplate jms, String queue, AcceptedEvents messages, DeadLetterStore deadLetters,
-            int maxMessages, int maxEvents, long waitMillis) {
+            int maxEvents, long waitMillis) {
         this.jms = jms;
         this.queue = queue;
         this.messages = messages;
         this.deadLetters = deadLetters;
-        this.maxMessages = maxMessages;
         this.maxEvents = maxEvents;
         this.waitMillis = waitMillis;
     }
@@ -61,7 +59,7 @@ public final class QueuedEventsReader {
         jms.execute(session -> {
             Session target = session instanceof SessionProxy proxy ? proxy.getTargetSession() : session;
             try (MessageConsumer consumer = target.createConsumer(target.createQueue(queue))) {
-                for (int taken = 0; taken < maxMessages && events.size() < maxEvents; taken++) {
+                for (int taken = 0; taken < maxEvents && events.size() < maxEvents; taken++) {
                     Message message = taken == 0 ? consumer.receive(waitMillis) : consumer.receiveNoWait();
                     if (message == null) {
                         break;
