@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The Totango calls of one request (or one chunk of a dropped file), collected while its events are
- * routed one by one, then put on the delivery queue together in one transaction: one commit, one
- * disk sync for the whole request instead of one per call. Also notes the parked events the
- * request released, which are taken out of the parking only once their calls are queued.
+ * The Totango calls of one batch of queued events (the reader's), collected while its events are
+ * routed one by one, then put on the delivery queue together in the batch's transaction: one commit,
+ * one disk sync for the whole batch instead of one per call. Also notes the parked events the batch
+ * released, which are taken out of the parking only once their calls are queued.
  *
  * <p>Lives in the exchange property {@code outbox}; the split's copies of the exchange share it.
  * The routes reach it through the static methods below, bound by annotation: a simple expression
@@ -32,22 +32,22 @@ public final class Outbox {
         return new Outbox();
     }
 
-    /** Collects the calls of one event into the request's outbox. */
+    /** Collects the calls of one event into the batch's outbox. */
     public static void collect(@Body List<TotangoCall> calls, @ExchangeProperty("outbox") Outbox outbox) {
         outbox.add(calls);
     }
 
-    /** The calls collected in the request's outbox. */
+    /** The calls collected in the batch's outbox. */
     public static List<TotangoCall> callsIn(@ExchangeProperty("outbox") Outbox outbox) {
         return outbox.calls();
     }
 
-    /** Whether the request's outbox holds any call. */
+    /** Whether the batch's outbox holds any call. */
     public static boolean isNotEmpty(@ExchangeProperty("outbox") Outbox outbox) {
         return outbox.size() > 0;
     }
 
-    /** The parked events released by the request, to take out once its calls are queued. */
+    /** The parked events released by the batch, to take out once its calls are queued. */
     public static List<Long> releasedIn(@ExchangeProperty("outbox") Outbox outbox) {
         return outbox.releasedParkedEvents();
     }
@@ -65,7 +65,7 @@ public final class Outbox {
         return List.copyOf(calls);
     }
 
-    /** Notes parked events (by row id) that this request releases; returns those it had not released yet. */
+    /** Notes parked events (by row id) that this batch releases; returns those it had not released yet. */
     public synchronized Set<Long> release(Collection<Long> parkedEventIds) {
         Set<Long> fresh = new LinkedHashSet<>();
         for (Long id : parkedEventIds) {
@@ -76,7 +76,7 @@ public final class Outbox {
         return fresh;
     }
 
-    /** The parked events released by this request, to take out once its calls are queued. */
+    /** The parked events released by this batch, to take out once its calls are queued. */
     public synchronized List<Long> releasedParkedEvents() {
         return List.copyOf(releasedParkedEvents);
     }

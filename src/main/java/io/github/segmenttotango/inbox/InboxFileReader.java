@@ -79,7 +79,7 @@ public final class InboxFileReader {
         throw new InboxFileException("not a .json, .ndjson or .jsonl file (optionally .gz): " + name);
     }
 
-    /** Events per chunk: the calls of a chunk are queued together, in one transaction. */
+    /** Events per chunk: a chunk is one message of the events queue, on disk before the next is read. */
     static final int CHUNK_SIZE = 100;
 
     /** The valid events of a chunk (a bean method, so the routes call no method on the chunk itself). */
