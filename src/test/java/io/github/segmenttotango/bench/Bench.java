@@ -1,19 +1,16 @@
 package io.github.segmenttotango.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -380,40 +377,38 @@ public final class Bench {
         System.out.println("\nMachine: " + machine + "\nWritten to " + file);
     }
 
-    /** The stand-in for Totango: answers every call at once and records when each event's call came. */
+    /**
+     * The stand-in for Totango: answers every call at once and records when each event's call came.
+     * A Vert.x server on one event loop: it shares the 2 cores with the bundle, so it must cost little
+     * (about 17 µs of CPU a call here, where the JDK's HttpServer took about 97 µs).
+     */
     static final class Sink implements AutoCloseable {
         final Map<String, Long> arrivals = new ConcurrentHashMap<>();
-        private final HttpServer server;
+        private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        private final int port;
 
-        Sink() throws IOException {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 512);
-            server.setExecutor(Executors.newFixedThreadPool(4));
-            server.createContext("/", exchange -> {
-                String body;
-                try (InputStream in = exchange.getRequestBody()) {
-                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
-                long now = System.nanoTime();
-                for (String pair : body.split("&")) {
-                    if (pair.startsWith("sdr_a=")) {
-                        arrivals.putIfAbsent(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8), now);
-                    }
-                }
-                exchange.sendResponseHeaders(200, 1);
-                exchange.getResponseBody().write('G');
-                exchange.close();
-            });
-            server.start();
+        Sink() throws Exception {
+            port = vertx.createHttpServer(new HttpServerOptions().setTcpNoDelay(true))
+                    .requestHandler(request -> request.body().onSuccess(body -> {
+                        long now = System.nanoTime();
+                        for (String pair : body.toString(StandardCharsets.UTF_8).split("&")) {
+                            if (pair.startsWith("sdr_a=")) {
+                                arrivals.putIfAbsent(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8), now);
+                            }
+                        }
+                        request.response().end("G");
+                    }))
+                    .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                    .actualPort();
         }
 
         String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + "/pixel.gif/";
+            return "http://127.0.0.1:" + port + "/pixel.gif/";
         }
 
         @Override
         public void close() {
-            server.stop(0);
+            vertx.close();
         }
     }
 
