@@ -106,9 +106,20 @@ public final class Bench {
             row("start-up to ready", String.format(Locale.ROOT, "%.2f s", startup), "");
 
             warmUp(base);
+            double[] cpuBefore = cpuSeconds(bundle.pid());
+            long phasesStarted = System.nanoTime();
             double b10 = ingest(base, 10, "bundle", phase, true);
             double b100 = ingest(base, 100, "bundle", phase, true);
             double single = ingest(base, 1, "bundle", phase, true);
+            double[] cpuAfter = cpuSeconds(bundle.pid());
+            if (cpuBefore != null && cpuAfter != null) {
+                double wall = (System.nanoTime() - phasesStarted) / 1e9;
+                double compiler = cpuAfter[1] - cpuBefore[1];
+                row("CPU of the bundle during the three ingest phases", String.format(Locale.ROOT,
+                        "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", cpuAfter[0] - cpuBefore[0], wall,
+                        compiler, 100 * compiler / Math.max(0.001, cpuAfter[0] - cpuBefore[0])),
+                        "from /proc: CPU the JIT still takes after the warm-up is not the bundle's own work");
+            }
             // the backlog of the ingest phases drains first: the latency is then that of a bundle
             // taking 1,000 requests/s, not of one still working off a backlog of the phases before
             drain(sink, System.nanoTime());
@@ -365,6 +376,35 @@ public final class Bench {
         } finally {
             client.close();
         }
+    }
+
+    /**
+     * CPU seconds of a process so far, all its threads and those of its JIT compiler threads (from
+     * /proc, so Linux only); null where /proc cannot tell.
+     */
+    private static double[] cpuSeconds(long pid) {
+        double ticksPerSecond = 100; // USER_HZ, 100 on Linux
+        double all = 0;
+        double compiler = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    // the fields after the thread's name, which is in parentheses and may hold spaces
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / ticksPerSecond;
+                    all += seconds;
+                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        compiler += seconds;
+                    }
+                } catch (IOException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return new double[] {all, compiler};
     }
 
     private static long peakRssKb(long pid) {
