@@ -291,7 +291,7 @@ public final class Bench {
         List<Long> arrivals = new ArrayList<>(sink.arrivals.values());
         Collections.sort(arrivals);
         double span = arrivals.size() < 2 ? 1 : (arrivals.get(arrivals.size() - 1) - arrivals.get(0)) / 1e9;
-        row("end to end: Totango calls delivered, ingest phases and drain", String.format(Locale.ROOT, "%,.0f calls/s", arrivals.size() / span),
+        row("end to end: Totango calls delivered, closed-loop phases and drain", String.format(Locale.ROOT, "%,.0f calls/s", arrivals.size() / span),
                 arrivals.size() + " of " + expected + " acknowledged events delivered"
                         + (arrivals.size() < expected ? " (the rest did not arrive within 90 s)" : ""));
         List<Long> afterIngest = arrivals.stream().filter(at -> at > ingestEnded).toList();
