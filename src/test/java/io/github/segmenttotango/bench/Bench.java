@@ -22,6 +22,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,6 +100,7 @@ public final class Bench {
         });
         long launched = System.nanoTime();
         Process bundle = builder.start();
+        boolean measured = false;
         try {
             String base = "http://127.0.0.1:" + port;
             awaitHealthy(base);
@@ -146,12 +148,27 @@ public final class Bench {
             } finally {
                 baseline.close();
             }
+            measured = true;
         } finally {
             bundle.destroy();
             bundle.waitFor(60, TimeUnit.SECONDS);
             sink.close();
+            if (measured) {
+                // the queue journal of a run is hundreds of megabytes: not left behind in /tmp
+                deleteFolder(data);
+            } else {
+                System.out.println("The bundle's log and data are kept in " + data);
+            }
         }
         report();
+    }
+
+    private static void deleteFolder(Path folder) throws IOException {
+        try (var paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- measurements
