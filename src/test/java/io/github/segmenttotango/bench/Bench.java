@@ -35,6 +35,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 
 /**
@@ -306,11 +307,7 @@ public final class Bench {
     private void drain(Sink sink, long ingestEnded) throws Exception {
         long expected = ackedAt.count();
         Duration longest = Duration.ofSeconds(smoke ? 20 : 90);
-        long deadline = System.nanoTime() + longest.toNanos();
-        while (ackedAt.ids().filter(id -> sink.arrivals.get(id) == Timestamps.NONE).findAny().isPresent()
-                && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        awaitArrivals(sink, ackedAt, longest);
         List<Long> arrivals = new ArrayList<>();
         ackedAt.ids().map(sink.arrivals::get).filter(at -> at != Timestamps.NONE).forEach(arrivals::add);
         Collections.sort(arrivals);
@@ -329,13 +326,18 @@ public final class Bench {
 
     /** Waits (at most 30 s) for the events of the latency phase; their acknowledgement-to-delivery latency. */
     private void deliveryOfTheStream(Sink sink) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(smoke ? 10 : 30).toNanos();
-        while (streamAckedAt.ids().anyMatch(id -> sink.arrivals.get(id) == Timestamps.NONE) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        awaitArrivals(sink, streamAckedAt, Duration.ofSeconds(smoke ? 10 : 30));
         long delivered = streamAckedAt.ids().filter(id -> sink.arrivals.get(id) != Timestamps.NONE).count();
         row("acknowledgement to delivery at 1000 requests/s", delays(sink, streamAckedAt),
                 delivered + " of " + streamAckedAt.count() + " acknowledged events delivered");
+    }
+
+    /** Waits until every acknowledged event reached the sink, or {@code longest} passed. */
+    private static void awaitArrivals(Sink sink, Timestamps acked, Duration longest) throws InterruptedException {
+        long deadline = System.nanoTime() + longest.toNanos();
+        while (acked.ids().anyMatch(id -> sink.arrivals.get(id) == Timestamps.NONE) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
     }
 
     private static String delays(Sink sink, Timestamps acked) {
@@ -525,6 +527,8 @@ public final class Bench {
      * (about 17 µs of CPU a call here, where the JDK's HttpServer took about 97 µs).
      */
     static final class Sink implements AutoCloseable {
+        /** The bench's event names: "e" and the event's number. */
+        private static final Pattern EVENT_NUMBER = Pattern.compile("e[0-9]{1,18}");
         /** When the call of each event (by number) came. */
         final Timestamps arrivals = new Timestamps();
         private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -537,7 +541,7 @@ public final class Bench {
                         for (String pair : body.toString(StandardCharsets.UTF_8).split("&")) {
                             if (pair.startsWith("sdr_a=")) {
                                 String event = URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
-                                if (event.matches("e[0-9]{1,18}")) {
+                                if (EVENT_NUMBER.matcher(event).matches()) {
                                     arrivals.putIfAbsent(Long.parseLong(event.substring(1)), now);
                                 }
                             }
