@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -116,7 +117,7 @@ public final class DeadLetterStore {
 
     /** Keeps a message of the events queue that does not hold events (only a hand-made one can be). */
     public void keepUnreadableMessage(byte[] message, String detail) {
-        String text = message == null ? "" : new String(message, java.nio.charset.StandardCharsets.UTF_8);
+        String text = message == null ? "" : new String(message, StandardCharsets.UTF_8);
         keep("unreadable_message", detail, null, null, null, text, null, null, null, "events-queue");
     }
 
