@@ -32,6 +32,11 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     /** The part of the backlog kept in memory; beyond it, messages are paged to disk. */
     static final long MEMORY_BYTES = 16L << 20;
     private static final long PAGE_FILE_BYTES = 10L << 20;
+    /**
+     * Group commit: the syncs of concurrent sends are batched, and a lone send waits at most this long
+     * (nanoseconds) for others to join its sync, in the journal as in the page files.
+     */
+    private static final int SYNC_WAIT_NANOS = 100_000;
 
     private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
     private final Path folder;
@@ -57,10 +62,9 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .setJournalType(JournalType.NIO)
                 .setJournalSyncTransactional(true)
                 .setJournalSyncNonTransactional(true)
-                // group commit: syncs of concurrent sends are batched; a lone sender waits at most this long
-                .setJournalBufferTimeout_NIO(100_000)
-                // the same for messages paged to disk (Artemis's default waits 3.3 ms before each page sync)
-                .setPageSyncTimeout(100_000)
+                .setJournalBufferTimeout_NIO(SYNC_WAIT_NANOS)
+                // messages paged to disk too (Artemis's default waits 3.3 ms before each page sync)
+                .setPageSyncTimeout(SYNC_WAIT_NANOS)
                 .setJournalDirectory(folder.resolve("journal").toString())
                 .setBindingsDirectory(folder.resolve("bindings").toString())
                 .setPagingDirectory(folder.resolve("paging").toString())
