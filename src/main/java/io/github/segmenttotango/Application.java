@@ -48,7 +48,7 @@ public final class Application {
     }
 
     /** The message of the deepest cause: the one that names the setting or the resource at fault. */
-    static String rootMessage(Throwable failure) {
+    public static String rootMessage(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -10,6 +10,7 @@ import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
+import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
@@ -43,6 +44,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -104,6 +106,7 @@ public class BundleConfiguration implements CamelConfiguration {
                 new JmsTemplate(context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class)),
                 jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
                 deadLetters, settings.routingBatchEvents(), 100));
+        context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(Duration.ofSeconds(1), Duration.ofMinutes(1)));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
