@@ -45,7 +45,7 @@ public final class QueuedEventsRetry {
         return !failing || nanoTime.getAsLong() - dueAt >= 0;
     }
 
-    /** The routing failed: the next attempt waits (1 s, 2 s, 4 s, ... at most {@code longest}). */
+    /** The routing failed: the next attempt waits the delay, which doubles after each failure up to {@code longest}. */
     public synchronized Duration failed(Exception cause) {
         Duration wait = Duration.ofNanos(delayNanos);
         dueAt = nanoTime.getAsLong() + delayNanos;
