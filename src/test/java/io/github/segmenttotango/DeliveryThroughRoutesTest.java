@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.segmenttotango.support.RunningBundle.accepted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -187,9 +188,5 @@ class DeliveryThroughRoutesTest {
                     java.time.Duration.ofSeconds(90)).stream().map(r -> r.param("sdr_a")).toList();
             assertEquals(acknowledged, order);
         }
-    }
-
-    private static void accepted(java.net.http.HttpResponse<String> response) {
-        assertEquals(200, response.statusCode(), response.body());
     }
 }

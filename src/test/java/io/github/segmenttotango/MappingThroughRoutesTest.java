@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.segmenttotango.support.RunningBundle.accepted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,11 +39,6 @@ class MappingThroughRoutesTest {
     static void stop() {
         bundle.close();
         totango.close();
-    }
-
-    private static void accepted(HttpResponse<String> response) {
-        assertEquals(200, response.statusCode(), response.body());
-        assertTrue(response.body().contains("\"success\":true"), response.body());
     }
 
     private static void post(String path, String json) {

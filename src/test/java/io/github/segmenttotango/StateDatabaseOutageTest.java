@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 
+import static io.github.segmenttotango.support.RunningBundle.accepted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,9 +92,5 @@ class StateDatabaseOutageTest {
         try (Connection connection = state.getConnection(); Statement sql = connection.createStatement()) {
             sql.execute(statement);
         }
-    }
-
-    private static void accepted(HttpResponse<String> response) {
-        assertEquals(200, response.statusCode(), response.body());
     }
 }

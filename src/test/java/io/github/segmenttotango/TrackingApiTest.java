@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
+import static io.github.segmenttotango.support.RunningBundle.accepted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -276,10 +277,6 @@ class TrackingApiTest {
             }
         }
         throw new AssertionError("no dead letter for " + user);
-    }
-
-    private static void accepted(HttpResponse<String> response) {
-        assertEquals(200, response.statusCode(), response.body());
     }
 
     private static HttpResponse<String> send(String path, String body) {

@@ -105,6 +105,13 @@ public final class RunningBundle implements AutoCloseable {
         }
     }
 
+    /** Fails unless the Tracking API accepted the request: 200 with {@code "success":true}. */
+    public static void accepted(HttpResponse<String> response) {
+        if (response.statusCode() != 200 || !response.body().contains("\"success\":true")) {
+            throw new AssertionError("The request was not accepted: " + response.statusCode() + " " + response.body());
+        }
+    }
+
     public static String basic(String writeKey) {
         return "Basic " + Base64.getEncoder().encodeToString((writeKey + ":").getBytes(StandardCharsets.UTF_8));
     }
