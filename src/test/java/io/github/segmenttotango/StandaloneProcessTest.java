@@ -1,6 +1,7 @@
 package io.github.segmenttotango;
 
 import io.github.segmenttotango.support.BundleProcess;
+import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -81,6 +83,44 @@ class StandaloneProcessTest {
             assertFalse(log.contains("token-from-env"), "the api token in the log");
             assertFalse(log.contains("admin-from-env"), "the admin token in the log");
         }
+    }
+
+    /**
+     * Started as {@code make run} starts it, the threads that route and deliver run at nice 19 once
+     * they have worked, and those that answer requests (and the queue's) at the normal priority.
+     */
+    @Test
+    void routingAndDeliveryRunBehindIngest() throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn();
+                BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "SP-1", "TOTANGO_URL", totango.url(),
+                        "BRIDGE_DATA_DIR", Files.createTempDirectory("priority").toString()),
+                        BundleProcess.makeRunJavaOptions()).awaitHealthy()) {
+            for (int request = 0; request < 20; request++) {
+                RunningBundle.accepted(bundle.post("/v1/track", "any-key",
+                        "{\"userId\":\"prio-u" + request + "\",\"event\":\"Ran\",\"context\":{\"groupId\":\"g\"}}"));
+            }
+            for (int request = 0; request < 20; request++) {
+                totango.awaitUser("prio-u" + request, 1);
+            }
+            Map<String, Integer> threads = bundle.threadPriorities();
+            Map<String, Integer> reader = only(threads, "timer://route-queued-events");
+            Map<String, Integer> consumers = only(threads, "JmsConsumer[totango-calls]");
+            Map<String, Integer> requests = only(threads, "vert.x-");
+            Map<String, Integer> queue = only(threads, "activemq");
+            assertEquals(1, reader.size(), threads.toString());
+            assertEquals(Set.of(19), Set.copyOf(reader.values()), "the reader: " + reader);
+            assertTrue(consumers.containsValue(19), "a consumer that delivered: " + consumers);
+            assertFalse(requests.isEmpty(), threads.toString());
+            assertEquals(Set.of(0), Set.copyOf(requests.values()), "the threads that answer requests: " + requests);
+            assertFalse(queue.isEmpty(), threads.toString());
+            assertEquals(Set.of(0), Set.copyOf(queue.values()), "the queue's threads: " + queue);
+        }
+    }
+
+    private static Map<String, Integer> only(Map<String, Integer> threads, String namePart) {
+        Map<String, Integer> matching = new HashMap<>(threads);
+        matching.keySet().removeIf(name -> !name.contains(namePart));
+        return matching;
     }
 
     @Test

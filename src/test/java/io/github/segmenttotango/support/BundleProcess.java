@@ -12,8 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,11 +41,18 @@ public final class BundleProcess implements AutoCloseable {
 
     /** Starts the bundle with these environment variables (CAMEL_SERVER_PORT is added when absent). */
     public static BundleProcess launch(Map<String, String> env) throws IOException {
+        return launch(env, List.of());
+    }
+
+    /** The same, with these options for its JVM. */
+    public static BundleProcess launch(Map<String, String> env, List<String> jvmOptions) throws IOException {
         Path log = Files.createTempFile("bundle", ".log");
         int port = env.containsKey("CAMEL_SERVER_PORT") ? Integer.parseInt(env.get("CAMEL_SERVER_PORT")) : freePort();
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
-                Application.class.getName())
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
+                Application.class.getName()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(key -> key.startsWith("TOTANGO_") || key.startsWith("SEGMENT_")
                 || key.startsWith("BRIDGE_") || key.startsWith("CAMEL_") || key.startsWith("DELIVERY_") || key.startsWith("INBOX_"));
@@ -96,6 +109,35 @@ public final class BundleProcess implements AutoCloseable {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Authorization", authorization).timeout(Duration.ofSeconds(20)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The JVM options {@code make run} starts the bundle with: {@code JAVA_OPTS} in the Makefile. */
+    public static List<String> makeRunJavaOptions() throws IOException {
+        for (String line : Files.readAllLines(Path.of("Makefile"))) {
+            if (line.startsWith("JAVA_OPTS ?=")) {
+                return Arrays.asList(line.substring("JAVA_OPTS ?=".length()).trim().split("\\s+"));
+            }
+        }
+        throw new AssertionError("No JAVA_OPTS in the Makefile");
+    }
+
+    private static final Pattern THREAD = Pattern.compile("^\"(.*)\" #\\d+ .*?\\bprio=\\d+ os_prio=(-?\\d+)", Pattern.MULTILINE);
+
+    /** The bundle's threads by name, with their operating-system priority (nice on Linux), from jcmd. */
+    public Map<String, Integer> threadPriorities() throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid()), "Thread.print").redirectErrorStream(true).start();
+        String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(30, TimeUnit.SECONDS);
+        Map<String, Integer> threads = new LinkedHashMap<>();
+        Matcher thread = THREAD.matcher(dump);
+        while (thread.find()) {
+            threads.put(thread.group(1), Integer.parseInt(thread.group(2)));
+        }
+        if (threads.isEmpty()) {
+            throw new AssertionError("No threads in jcmd's answer: " + dump);
+        }
+        return threads;
     }
 
     /** kill -9: no shutdown hook, no flush, nothing. */
