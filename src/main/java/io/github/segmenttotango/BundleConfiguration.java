@@ -31,6 +31,8 @@ import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.LoggingLevel;
+import org.apache.camel.builder.SpringTransactionErrorHandlerBuilder;
 import org.apache.camel.spring.spi.SpringTransactionPolicy;
 import org.springframework.jms.connection.JmsTransactionManager;
 import org.springframework.jms.core.JmsTemplate;
@@ -169,6 +171,13 @@ public class BundleConfiguration implements CamelConfiguration {
         SpringTransactionPolicy queueTransaction = new SpringTransactionPolicy(new JmsTransactionManager(cached));
         queueTransaction.setPropagationBehaviorName("PROPAGATION_REQUIRED");
         context.getRegistry().bind("queueTransaction", queueTransaction);
+        // The reader's transaction: a failure is rolled back and retried by the reader, which logs it
+        // once with its root cause; Camel's default transaction error handler would log an ERROR with
+        // a stack trace, and a WARN for the rollback, at every attempt.
+        SpringTransactionErrorHandlerBuilder rollsBackQuietly = new SpringTransactionErrorHandlerBuilder(queueTransaction);
+        rollsBackQuietly.rollbackLoggingLevel(LoggingLevel.DEBUG);
+        rollsBackQuietly.setLevel(LoggingLevel.OFF.name());
+        context.getRegistry().bind("queueTransactionRollsBackQuietly", rollsBackQuietly);
         context.getRegistry().bind("queueBroker", broker);
         context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog()));
         context.getRegistry().bind("queueConnections", cached);

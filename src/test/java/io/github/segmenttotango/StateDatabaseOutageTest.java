@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -35,6 +36,8 @@ class StateDatabaseOutageTest {
 
     private final Logger retryLog = (Logger) LoggerFactory.getLogger(QueuedEventsRetry.class);
     private final ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+    private final Logger rootLog = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+    private final ListAppender<ILoggingEvent> everything = new ListAppender<>();
     private TotangoStandIn totango;
     private RunningBundle bundle;
 
@@ -42,6 +45,8 @@ class StateDatabaseOutageTest {
     void start() throws Exception {
         warnings.start();
         retryLog.addAppender(warnings);
+        everything.start();
+        rootLog.addAppender(everything);
         totango = new TotangoStandIn();
         bundle = RunningBundle.start(totango);
     }
@@ -51,6 +56,7 @@ class StateDatabaseOutageTest {
         bundle.close();
         totango.close();
         retryLog.detachAppender(warnings);
+        rootLog.detachAppender(everything);
     }
 
     @Test
@@ -61,6 +67,7 @@ class StateDatabaseOutageTest {
 
         // the dedup table goes away: every routing of queued events fails on its first query
         sql("ALTER TABLE seen_message_id RENAME TO seen_message_id_away");
+        everything.list.clear();
         for (String event : List.of("First", "Second", "Third")) {
             accepted(bundle.post("/v1/track", """
                     {"userId":"outage-u","event":"%s","messageId":"outage-%s","context":{"groupId":"outage-g"}}"""
@@ -76,6 +83,10 @@ class StateDatabaseOutageTest {
         // attempts after 0, 1 and 3 s: not one per tick of the routing's timer (every millisecond)
         assertTrue(failures.size() >= 1 && failures.size() <= 3, "attempts with a growing delay: " + failures);
         assertTrue(failures.get(0).contains("SEEN_MESSAGE_ID"), "the warning says what failed: " + failures.get(0));
+        List<String> otherComplaints = everything.list.stream()
+                .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN) && !event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
+                .map(event -> event.getLevel() + " " + event.getLoggerName() + ": " + event.getFormattedMessage()).toList();
+        assertEquals(List.of(), otherComplaints, "one warning per attempt, and no error with a stack trace beside it");
 
         sql("ALTER TABLE seen_message_id_away RENAME TO seen_message_id");
         // the routing is retried with a growing delay (1 s, 2 s, 4 s, ...)
