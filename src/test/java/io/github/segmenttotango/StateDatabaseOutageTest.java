@@ -98,6 +98,41 @@ class StateDatabaseOutageTest {
         assertEquals(List.of(), bundle.deadLetters());
     }
 
+    /**
+     * A batch's calls are committed before its messageIds are remembered: when remembering fails, the
+     * calls go out all the same, remembering is retried with a growing delay (the route's redelivery)
+     * until the database takes them, and only then does the reader go on; a copy sent again after
+     * that is a duplicate.
+     */
+    @Test
+    void aBatchWhoseMessageIdsCannotBeRememberedIsDeliveredOnceAndRememberedOnceTheDatabaseTakesThem() throws Exception {
+        accepted(bundle.post("/v1/track", """
+                {"userId":"remember-u","event":"Before","messageId":"remember-0","context":{"groupId":"remember-g"}}"""));
+        totango.awaitUser("remember-u", 1);
+
+        sql("ALTER TABLE seen_message_id ADD CONSTRAINT refuses_poison CHECK (message_id NOT LIKE 'poison%')");
+        everything.list.clear();
+        String first = """
+                {"userId":"remember-u","event":"First","messageId":"poison-1","context":{"groupId":"remember-g"}}""";
+        accepted(bundle.post("/v1/track", first));
+        assertEquals("First", totango.awaitUser("remember-u", 2).get(1).param("sdr_a"),
+                "the calls were committed before the messageIds failed to be remembered");
+        accepted(bundle.post("/v1/track", """
+                {"userId":"remember-u","event":"Second","messageId":"remember-2","context":{"groupId":"remember-g"}}"""));
+        TotangoStandIn.sleep(1_500);
+        assertEquals(2, totango.forUser("remember-u").size(), "the reader waits while the batch before is not remembered");
+        assertTrue(everything.list.stream().anyMatch(event -> event.getLevel() == Level.WARN
+                && event.getFormattedMessage().contains("REFUSES_POISON")), "each attempt is a warning that says why");
+
+        sql("ALTER TABLE seen_message_id DROP CONSTRAINT refuses_poison");
+        List<Received> calls = totango.await(r -> "remember-u".equals(r.param("sdr_u")), 3, Duration.ofSeconds(30));
+        assertEquals(List.of("Before", "First", "Second"), calls.stream().map(c -> c.param("sdr_a")).toList());
+        accepted(bundle.post("/v1/track", first));
+        TotangoStandIn.sleep(1_000);
+        assertEquals(3, totango.forUser("remember-u").size(), "First was remembered in the end: sent again, it is a duplicate");
+        assertEquals(List.of(), bundle.deadLetters());
+    }
+
     private void sql(String statement) throws SQLException {
         DataSource state = bundle.camelContext().getRegistry().lookupByNameAndType("stateDataSource", DataSource.class);
         try (Connection connection = state.getConnection(); Statement sql = connection.createStatement()) {
