@@ -26,10 +26,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -371,6 +373,10 @@ public final class Bench {
 
     // ---------------------------------------------------------------- pieces
 
+    /**
+     * Events as Segment's libraries send them: the messageId a random UUID (the dedup table's keys
+     * are then scattered, as in service); the event name carries the number the sink counts by.
+     */
     private String body(int batchSize, long[] ids) {
         StringBuilder body = new StringBuilder(batchSize * 160 + 16);
         if (batchSize > 1) {
@@ -380,7 +386,8 @@ public final class Bench {
             ids[i] = eventIds.incrementAndGet();
             String id = "e" + ids[i];
             body.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"u").append(id.hashCode() % 500)
-                    .append("\",\"event\":\"").append(id).append("\",\"messageId\":\"").append(id)
+                    .append("\",\"event\":\"").append(id).append("\",\"messageId\":\"")
+                    .append(new UUID(ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong()))
                     .append("\",\"properties\":{\"category\":\"Bench\",\"plan\":\"pro\"},\"context\":{\"groupId\":\"g1\"}}");
         }
         if (batchSize > 1) {
