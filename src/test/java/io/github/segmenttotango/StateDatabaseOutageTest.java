@@ -61,17 +61,14 @@ class StateDatabaseOutageTest {
 
     @Test
     void eventsWaitOnTheQueueWhileTheStateDatabaseFailsAndArriveInOrderOnceItIsBack() throws Exception {
-        accepted(bundle.post("/v1/track", """
-                {"userId":"outage-u","event":"Before","messageId":"outage-0","context":{"groupId":"outage-g"}}"""));
+        track("outage-u", "Before", "outage-0");
         totango.awaitUser("outage-u", 1);
 
         // the dedup table goes away: every routing of queued events fails on its first query
         sql("ALTER TABLE seen_message_id RENAME TO seen_message_id_away");
         everything.list.clear();
         for (String event : List.of("First", "Second", "Third")) {
-            accepted(bundle.post("/v1/track", """
-                    {"userId":"outage-u","event":"%s","messageId":"outage-%s","context":{"groupId":"outage-g"}}"""
-                    .formatted(event, event)));
+            track("outage-u", event, "outage-" + event);
         }
         TotangoStandIn.sleep(2_500);
         assertEquals(1, totango.forUser("outage-u").size(), "nothing is routed while the state database fails");
@@ -106,19 +103,15 @@ class StateDatabaseOutageTest {
      */
     @Test
     void aBatchWhoseMessageIdsCannotBeRememberedIsDeliveredOnceAndRememberedOnceTheDatabaseTakesThem() throws Exception {
-        accepted(bundle.post("/v1/track", """
-                {"userId":"remember-u","event":"Before","messageId":"remember-0","context":{"groupId":"remember-g"}}"""));
+        track("remember-u", "Before", "remember-0");
         totango.awaitUser("remember-u", 1);
 
         sql("ALTER TABLE seen_message_id ADD CONSTRAINT refuses_poison CHECK (message_id NOT LIKE 'poison%')");
         everything.list.clear();
-        String first = """
-                {"userId":"remember-u","event":"First","messageId":"poison-1","context":{"groupId":"remember-g"}}""";
-        accepted(bundle.post("/v1/track", first));
+        track("remember-u", "First", "poison-1");
         assertEquals("First", totango.awaitUser("remember-u", 2).get(1).param("sdr_a"),
                 "the calls were committed before the messageIds failed to be remembered");
-        accepted(bundle.post("/v1/track", """
-                {"userId":"remember-u","event":"Second","messageId":"remember-2","context":{"groupId":"remember-g"}}"""));
+        track("remember-u", "Second", "remember-2");
         TotangoStandIn.sleep(1_500);
         assertEquals(2, totango.forUser("remember-u").size(), "the reader waits while the batch before is not remembered");
         assertTrue(everything.list.stream().anyMatch(event -> event.getLevel() == Level.WARN
@@ -127,10 +120,16 @@ class StateDatabaseOutageTest {
         sql("ALTER TABLE seen_message_id DROP CONSTRAINT refuses_poison");
         List<Received> calls = totango.await(r -> "remember-u".equals(r.param("sdr_u")), 3, Duration.ofSeconds(30));
         assertEquals(List.of("Before", "First", "Second"), calls.stream().map(c -> c.param("sdr_a")).toList());
-        accepted(bundle.post("/v1/track", first));
+        track("remember-u", "First", "poison-1");
         TotangoStandIn.sleep(1_000);
         assertEquals(3, totango.forUser("remember-u").size(), "First was remembered in the end: sent again, it is a duplicate");
         assertEquals(List.of(), bundle.deadLetters());
+    }
+
+    /** A track call of the user, in account {@code g}, acknowledged. */
+    private void track(String user, String event, String messageId) throws Exception {
+        accepted(bundle.post("/v1/track", """
+                {"userId":"%s","event":"%s","messageId":"%s","context":{"groupId":"g"}}""".formatted(user, event, messageId)));
     }
 
     private void sql(String statement) throws SQLException {
