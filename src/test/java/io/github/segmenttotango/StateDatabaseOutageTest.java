@@ -34,8 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StateDatabaseOutageTest {
 
-    private final Logger retryLog = (Logger) LoggerFactory.getLogger(QueuedEventsRetry.class);
-    private final ListAppender<ILoggingEvent> warnings = new ListAppender<>();
     private final Logger rootLog = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
     private final ListAppender<ILoggingEvent> everything = new ListAppender<>();
     private TotangoStandIn totango;
@@ -43,8 +41,6 @@ class StateDatabaseOutageTest {
 
     @BeforeEach
     void start() throws Exception {
-        warnings.start();
-        retryLog.addAppender(warnings);
         everything.start();
         rootLog.addAppender(everything);
         totango = new TotangoStandIn();
@@ -55,7 +51,6 @@ class StateDatabaseOutageTest {
     void stop() {
         bundle.close();
         totango.close();
-        retryLog.detachAppender(warnings);
         rootLog.detachAppender(everything);
     }
 
@@ -66,7 +61,7 @@ class StateDatabaseOutageTest {
 
         // the dedup table goes away: every routing of queued events fails on its first query
         sql("ALTER TABLE seen_message_id RENAME TO seen_message_id_away");
-        everything.list.clear();
+        forgetLogged();
         for (String event : List.of("First", "Second", "Third")) {
             track("outage-u", event, "outage-" + event);
         }
@@ -75,12 +70,14 @@ class StateDatabaseOutageTest {
         String metrics = bundle.send(bundle.request("/observe/metrics").GET().build()).body();
         assertTrue(metrics.contains("segment_requests_queued 3.0"), "the three requests wait on the events queue: " + metrics);
         assertEquals(List.of(), bundle.deadLetters(), "a failing state database makes no dead letter");
-        List<String> failures = warnings.list.stream().map(ILoggingEvent::getFormattedMessage)
+        List<ILoggingEvent> logged = logged();
+        List<String> failures = logged.stream().filter(event -> event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
+                .map(ILoggingEvent::getFormattedMessage)
                 .filter(message -> message.startsWith("Routing queued events failed")).toList();
         // attempts after 0, 1 and 3 s: not one per tick of the routing's timer (every millisecond)
         assertTrue(failures.size() >= 1 && failures.size() <= 3, "attempts with a growing delay: " + failures);
         assertTrue(failures.get(0).contains("SEEN_MESSAGE_ID"), "the warning says what failed: " + failures.get(0));
-        List<String> otherComplaints = everything.list.stream()
+        List<String> otherComplaints = logged.stream()
                 .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN) && !event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
                 .map(event -> event.getLevel() + " " + event.getLoggerName() + ": " + event.getFormattedMessage()).toList();
         assertEquals(List.of(), otherComplaints, "one warning per attempt, and no error with a stack trace beside it");
@@ -107,14 +104,14 @@ class StateDatabaseOutageTest {
         totango.awaitUser("remember-u", 1);
 
         sql("ALTER TABLE seen_message_id ADD CONSTRAINT refuses_poison CHECK (message_id NOT LIKE 'poison%')");
-        everything.list.clear();
+        forgetLogged();
         track("remember-u", "First", "poison-1");
         assertEquals("First", totango.awaitUser("remember-u", 2).get(1).param("sdr_a"),
                 "the calls were committed before the messageIds failed to be remembered");
         track("remember-u", "Second", "remember-2");
         TotangoStandIn.sleep(1_500);
         assertEquals(2, totango.forUser("remember-u").size(), "the reader waits while the batch before is not remembered");
-        assertTrue(everything.list.stream().anyMatch(event -> event.getLevel() == Level.WARN
+        assertTrue(logged().stream().anyMatch(event -> event.getLevel() == Level.WARN
                 && event.getFormattedMessage().contains("REFUSES_POISON")), "each attempt is a warning that says why");
 
         sql("ALTER TABLE seen_message_id DROP CONSTRAINT refuses_poison");
@@ -124,6 +121,19 @@ class StateDatabaseOutageTest {
         TotangoStandIn.sleep(1_000);
         assertEquals(3, totango.forUser("remember-u").size(), "First was remembered in the end: sent again, it is a duplicate");
         assertEquals(List.of(), bundle.deadLetters());
+    }
+
+    /** What the bundle logged since the last {@link #forgetLogged()}; the appender's lock keeps the copy whole. */
+    private List<ILoggingEvent> logged() {
+        synchronized (everything) {
+            return List.copyOf(everything.list);
+        }
+    }
+
+    private void forgetLogged() {
+        synchronized (everything) {
+            everything.list.clear();
+        }
     }
 
     /** A track call of the user, in account {@code g}, acknowledged. */
