@@ -18,6 +18,7 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 import io.github.segmenttotango.state.SeenMessageIds;
+import io.github.segmenttotango.state.StateDatabaseUrl;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
@@ -76,8 +77,7 @@ public class BundleConfiguration implements CamelConfiguration {
         if (writeKeys.open()) {
             LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
         }
-        String jdbcUrl = properties.resolveProperty("bridge.state.jdbc-url").filter(url -> !url.isBlank())
-                .orElse("jdbc:h2:file:" + settings.dataDir().resolve("state/bridge"));
+        String jdbcUrl = StateDatabaseUrl.of(properties.resolveProperty("bridge.state.jdbc-url").orElse(""), settings.dataDir());
         JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
 
         context.getRegistry().bind("stateDataSource", dataSource);

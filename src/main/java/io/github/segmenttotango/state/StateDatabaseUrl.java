@@ -1,0 +1,29 @@
+package io.github.segmenttotango.state;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The JDBC URL of the state database (group contexts, seen messageIds, parked events).
+ *
+ * <p>H2 writes a committed transaction to its file up to {@code WRITE_DELAY} (500 ms) later, so a
+ * {@code kill -9} in that time loses it; the reader, though, takes an event off the queue as soon
+ * as the event is parked, and a parked event lost is an acknowledged event lost. So H2 URLs get
+ * {@code WRITE_DELAY=0}: each commit is in the file (the operating system's cache) before it
+ * returns, unless the URL sets {@code WRITE_DELAY} itself.
+ */
+public final class StateDatabaseUrl {
+
+    private StateDatabaseUrl() {
+    }
+
+    /** The configured URL (blank: embedded H2 in {@code <dataDir>/state}), made durable when it is H2's. */
+    public static String of(String configured, Path dataDir) {
+        String url = configured == null || configured.isBlank() ? "jdbc:h2:file:" + dataDir.resolve("state/bridge") : configured.strip();
+        String lower = url.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("jdbc:h2:") && !lower.startsWith("jdbc:h2:mem:") && !lower.contains(";write_delay=")) {
+            return url + ";WRITE_DELAY=0";
+        }
+        return url;
+    }
+}
