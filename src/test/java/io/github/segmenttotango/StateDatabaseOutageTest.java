@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
+import io.github.segmenttotango.state.SeenMessageIds;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
@@ -60,7 +61,7 @@ class StateDatabaseOutageTest {
         totango.awaitUser("outage-u", 1);
 
         // the dedup table goes away: every routing of queued events fails on its first query
-        sql("ALTER TABLE seen_message_id RENAME TO seen_message_id_away");
+        sql("ALTER TABLE seen_message_key RENAME TO seen_message_key_away");
         forgetLogged();
         for (String event : List.of("First", "Second", "Third")) {
             track("outage-u", event, "outage-" + event);
@@ -76,13 +77,13 @@ class StateDatabaseOutageTest {
                 .filter(message -> message.startsWith("Routing queued events failed")).toList();
         // attempts after 0, 1 and 3 s: not one per tick of the routing's timer (every millisecond)
         assertTrue(failures.size() >= 1 && failures.size() <= 3, "attempts with a growing delay: " + failures);
-        assertTrue(failures.get(0).contains("SEEN_MESSAGE_ID"), "the warning says what failed: " + failures.get(0));
+        assertTrue(failures.get(0).contains("SEEN_MESSAGE_KEY"), "the warning says what failed: " + failures.get(0));
         List<String> otherComplaints = logged.stream()
                 .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN) && !event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
                 .map(event -> event.getLevel() + " " + event.getLoggerName() + ": " + event.getFormattedMessage()).toList();
         assertEquals(List.of(), otherComplaints, "one warning per attempt, and no error with a stack trace beside it");
 
-        sql("ALTER TABLE seen_message_id_away RENAME TO seen_message_id");
+        sql("ALTER TABLE seen_message_key_away RENAME TO seen_message_key");
         // the routing is retried with a growing delay (1 s, 2 s, 4 s, ...)
         List<Received> calls = totango.await(r -> "outage-u".equals(r.param("sdr_u")), 4, Duration.ofSeconds(30));
         assertEquals(List.of("Before", "First", "Second", "Third"), calls.stream().map(c -> c.param("sdr_a")).toList(),
@@ -103,7 +104,7 @@ class StateDatabaseOutageTest {
         track("remember-u", "Before", "remember-0");
         totango.awaitUser("remember-u", 1);
 
-        sql("ALTER TABLE seen_message_id ADD CONSTRAINT refuses_poison CHECK (message_id NOT LIKE 'poison%')");
+        sql("ALTER TABLE seen_message_key ADD CONSTRAINT refuses_poison CHECK (message_key <> '" + SeenMessageIds.keyOf("poison-1") + "')");
         forgetLogged();
         track("remember-u", "First", "poison-1");
         assertEquals("First", totango.awaitUser("remember-u", 2).get(1).param("sdr_a"),
@@ -114,7 +115,7 @@ class StateDatabaseOutageTest {
         assertTrue(logged().stream().anyMatch(event -> event.getLevel() == Level.WARN
                 && event.getFormattedMessage().contains("REFUSES_POISON")), "each attempt is a warning that says why");
 
-        sql("ALTER TABLE seen_message_id DROP CONSTRAINT refuses_poison");
+        sql("ALTER TABLE seen_message_key DROP CONSTRAINT refuses_poison");
         List<Received> calls = totango.await(r -> "remember-u".equals(r.param("sdr_u")), 3, Duration.ofSeconds(30));
         assertEquals(List.of("Before", "First", "Second"), calls.stream().map(c -> c.param("sdr_a")).toList());
         track("remember-u", "First", "poison-1");
