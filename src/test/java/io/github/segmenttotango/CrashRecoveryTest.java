@@ -84,22 +84,15 @@ class CrashRecoveryTest {
             Path data = Files.createTempDirectory("crash-state");
             Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-CRASH", "TOTANGO_URL", totango.url(),
                     "BRIDGE_DATA_DIR", data.toString(), "SEGMENT_WRITE_KEYS", "crash-key", "BRIDGE_ADMIN_TOKEN", "crash-admin");
+            String once = "{\"userId\":\"crash-seen\",\"event\":\"Once\",\"messageId\":\"crash-once\",\"context\":{\"groupId\":\"g\"}}";
             try (BundleProcess first = BundleProcess.launch(env).awaitHealthy()) {
-                assertEquals(200, first.post("/v1/track", "crash-key", "{\"userId\":\"crash-seen\",\"event\":\"Once\","
-                        + "\"messageId\":\"crash-once\",\"context\":{\"groupId\":\"g\"}}").statusCode());
+                assertEquals(200, first.post("/v1/track", "crash-key", once).statusCode());
                 totango.await(r -> "Once".equals(r.param("sdr_a")), 1);
                 // its delivery taken off the queue for good, so that the restart cannot repeat it (a call in flight may)
-                long delivered = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (!first.get("/observe/metrics", "Bearer crash-admin").body().contains("totango_delivery_backlog 0.0")) {
-                    assertTrue(System.nanoTime() < delivered, "the delivery queue never emptied");
-                    Thread.sleep(5);
-                }
+                awaitAnswerContaining(first, "/observe/metrics", "totango_delivery_backlog 0.0");
                 assertEquals(200, first.post("/v1/identify", "crash-key",
                         "{\"userId\":\"crash-parked\",\"traits\":{\"plan\":\"Gold\"},\"messageId\":\"crash-parked-1\"}").statusCode());
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (!first.get("/admin/parked", "Bearer crash-admin").body().contains("crash-parked-1")) {
-                    assertTrue(System.nanoTime() < deadline, "the identify was never parked");
-                }
+                awaitAnswerContaining(first, "/admin/parked", "crash-parked-1");
                 first.kill();
             }
             try (BundleProcess second = BundleProcess.launch(env).awaitHealthy()) {
@@ -108,14 +101,21 @@ class CrashRecoveryTest {
                 assertEquals(200, second.post("/v1/group", "crash-key",
                         "{\"userId\":\"crash-parked\",\"groupId\":\"acme\",\"messageId\":\"crash-group-1\"}").statusCode());
                 totango.await(r -> "crash-parked".equals(r.param("sdr_u")) && "Gold".equals(r.param("sdr_u.plan")), 1);
-                assertEquals(200, second.post("/v1/track", "crash-key", "{\"userId\":\"crash-seen\",\"event\":\"Once\","
-                        + "\"messageId\":\"crash-once\",\"context\":{\"groupId\":\"g\"}}").statusCode());
+                assertEquals(200, second.post("/v1/track", "crash-key", once).statusCode());
                 assertEquals(200, second.post("/v1/track", "crash-key", "{\"userId\":\"crash-seen\",\"event\":\"After\","
                         + "\"messageId\":\"crash-after\",\"context\":{\"groupId\":\"g\"}}").statusCode());
                 totango.await(r -> "After".equals(r.param("sdr_a")), 1);
                 assertEquals(1, totango.received().stream().filter(r -> "Once".equals(r.param("sdr_a"))).count(),
                         "the event sent again after the restart was delivered twice");
             }
+        }
+    }
+
+    /** Asks as fast as it can (the kill must follow closely), for 15 s at most. */
+    private static void awaitAnswerContaining(BundleProcess bundle, String path, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!bundle.get(path, "Bearer crash-admin").body().contains(text)) {
+            assertTrue(System.nanoTime() < deadline, "GET " + path + " never answered with " + text);
         }
     }
 }
