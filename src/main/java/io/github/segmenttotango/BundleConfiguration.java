@@ -47,7 +47,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -108,7 +107,8 @@ public class BundleConfiguration implements CamelConfiguration {
                 new JmsTemplate(context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class)),
                 jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
                 deadLetters, settings.routingBatchEvents(), 100));
-        context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(Duration.ofSeconds(1), Duration.ofMinutes(1)));
+        context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(settings.durations().get("ingest.retry.initial-delay"),
+                settings.durations().get("ingest.retry.max-delay")));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());

@@ -25,6 +25,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
     static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
             Map.entry("totango.connect-timeout", "5s"),
             Map.entry("totango.response-timeout", "10s"),
+            Map.entry("ingest.retry.initial-delay", "1s"),
+            Map.entry("ingest.retry.max-delay", "1m"),
             Map.entry("delivery.retry.initial-delay", "1s"),
             Map.entry("delivery.retry.max-delay", "5m"),
             Map.entry("delivery.retry.window", "4h"),
