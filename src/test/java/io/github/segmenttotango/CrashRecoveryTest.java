@@ -4,6 +4,7 @@ import io.github.segmenttotango.support.BundleProcess;
 import io.github.segmenttotango.support.TotangoStandIn;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -25,10 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashRecoveryTest {
 
     @Test
-    void killDashNineDuringABurstLosesNoAcknowledgedEvent() throws Exception {
+    void killDashNineDuringABurstLosesNoAcknowledgedEvent(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
             totango.answerAfter(Duration.ofMillis(50));
-            Path data = Files.createTempDirectory("crash");
             Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-CRASH", "TOTANGO_URL", totango.url(),
                     "BRIDGE_DATA_DIR", data.toString(), "SEGMENT_WRITE_KEYS", "crash-key");
             Set<String> acknowledged = new HashSet<>();
@@ -79,9 +79,8 @@ class CrashRecoveryTest {
      * (H2 writes a commit to its file up to half a second later unless told otherwise.)
      */
     @Test
-    void killDashNineRightAfterTheReaderWroteItsStateLosesNone() throws Exception {
+    void killDashNineRightAfterTheReaderWroteItsStateLosesNone(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
-            Path data = Files.createTempDirectory("crash-state");
             Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-CRASH", "TOTANGO_URL", totango.url(),
                     "BRIDGE_DATA_DIR", data.toString(), "SEGMENT_WRITE_KEYS", "crash-key", "BRIDGE_ADMIN_TOKEN", "crash-admin");
             String once = "{\"userId\":\"crash-seen\",\"event\":\"Once\",\"messageId\":\"crash-once\",\"context\":{\"groupId\":\"g\"}}";

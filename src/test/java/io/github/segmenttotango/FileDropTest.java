@@ -9,6 +9,7 @@ import io.github.segmenttotango.support.TotangoStandIn;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -165,8 +166,8 @@ class FileDropTest {
     }
 
     @Test
-    void aLinkIsNotFollowedOutOfTheDataFolder() throws Exception {
-        Path outside = Files.createTempFile("secret", ".ndjson");
+    void aLinkIsNotFollowedOutOfTheDataFolder(@TempDir Path elsewhere) throws Exception {
+        Path outside = Files.createFile(elsewhere.resolve("secret.ndjson"));
         Files.writeString(outside, track("link-u", "Leaked") + "\n");
         Files.createSymbolicLink(inbox.resolve("link.ndjson"), outside);
         awaitFile(today("error").resolve("link.ndjson.error.json"));

@@ -7,6 +7,7 @@ import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -83,10 +84,9 @@ class OperationsTest {
     }
 
     @Test
-    void sigtermStopsCleanlyWithExitZeroAndKeepsTheBacklog() throws Exception {
+    void sigtermStopsCleanlyWithExitZeroAndKeepsTheBacklog(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
             totango.answerAfter(Duration.ofMillis(100));
-            Path data = Files.createTempDirectory("stop");
             Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-STOP", "TOTANGO_URL", totango.url(),
                     "BRIDGE_DATA_DIR", data.toString(), "DELIVERY_CONCURRENCY", "1", "CAMEL_MAIN_SHUTDOWN_TIMEOUT", "5");
             try (BundleProcess bundle = BundleProcess.launch(env).awaitHealthy()) {
@@ -108,10 +108,10 @@ class OperationsTest {
     }
 
     @Test
-    void jsonLogsAreOneObjectPerLineWithTheReasonOfEachDeadLetter() throws Exception {
+    void jsonLogsAreOneObjectPerLineWithTheReasonOfEachDeadLetter(@TempDir Path data) throws Exception {
         String log;
         try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_LOG_FORMAT", "json",
-                "BRIDGE_DATA_DIR", Files.createTempDirectory("json").toString())).awaitHealthy()) {
+                "BRIDGE_DATA_DIR", data.toString())).awaitHealthy()) {
             assertEquals(200, bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"track\",\"userId\":\"j\",\"messageId\":\"json-1\"},"
                     + "{\"type\":\"track\",\"userId\":\"j\",\"event\":\"E\",\"context\":{\"groupId\":\"g\"}}]}").statusCode());
             TotangoStandIn.sleep(500);
@@ -133,10 +133,10 @@ class OperationsTest {
     }
 
     @Test
-    void aPortInUseStopsTheStartWithAClearMessage() throws Exception {
+    void aPortInUseStopsTheStartWithAClearMessage(@TempDir Path data) throws Exception {
         try (ServerSocket taken = new ServerSocket(0);
                 BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S",
-                        "BRIDGE_DATA_DIR", Files.createTempDirectory("port").toString(),
+                        "BRIDGE_DATA_DIR", data.toString(),
                         "CAMEL_SERVER_PORT", String.valueOf(taken.getLocalPort())))) {
             assertTrue(bundle.process().waitFor(60, TimeUnit.SECONDS), "the bundle should have stopped");
             assertNotEquals(0, bundle.process().exitValue());

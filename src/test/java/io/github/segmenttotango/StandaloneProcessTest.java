@@ -6,6 +6,7 @@ import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -29,9 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StandaloneProcessTest {
 
     @Test
-    void everySettingIsOverriddenByItsEnvironmentVariable() throws Exception {
+    void everySettingIsOverriddenByItsEnvironmentVariable(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
-            Path data = Files.createTempDirectory("env-data");
             String log;
             try (BundleProcess bundle = BundleProcess.launch(Map.ofEntries(
                     Map.entry("TOTANGO_SERVICE_ID", "SP-FROM-ENV"),
@@ -90,10 +90,10 @@ class StandaloneProcessTest {
      * they have worked, and those that answer requests (and the queue's) at the normal priority.
      */
     @Test
-    void routingAndDeliveryRunBehindIngest() throws Exception {
+    void routingAndDeliveryRunBehindIngest(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn();
                 BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "SP-1", "TOTANGO_URL", totango.url(),
-                        "BRIDGE_DATA_DIR", Files.createTempDirectory("priority").toString()),
+                        "BRIDGE_DATA_DIR", data.toString()),
                         BundleProcess.makeRunJavaOptions()).awaitHealthy()) {
             for (int request = 0; request < 20; request++) {
                 RunningBundle.accepted(bundle.post("/v1/track", "any-key",
@@ -135,14 +135,13 @@ class StandaloneProcessTest {
     }
 
     @Test
-    void refusesToStartWithoutServiceIdOrWithABadSetting() throws Exception {
-        Path data = Files.createTempDirectory("bad");
+    void refusesToStartWithoutServiceIdOrWithABadSetting(@TempDir Path data) throws Exception {
         assertStartFails(Map.of("BRIDGE_DATA_DIR", data.toString()), "totango.service-id is required: set TOTANGO_SERVICE_ID");
         assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "TOTANGO_REGION", "mars", "BRIDGE_DATA_DIR", data.toString()),
                 "totango.region (TOTANGO_REGION) must be us or eu");
         assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "TOTANGO_DISABLE_HEARTBEAT", "maybe", "BRIDGE_DATA_DIR", data.toString()),
                 "totango.disable-heartbeat (TOTANGO_DISABLE_HEARTBEAT) must be true or false");
-        Path file = Files.createTempFile("not-a-folder", ".txt");
+        Path file = Files.createFile(data.resolve("not-a-folder.txt"));
         assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_DATA_DIR", file.toString()),
                 "bridge.data-dir (BRIDGE_DATA_DIR) must be a writable folder");
     }

@@ -9,6 +9,7 @@ import io.github.segmenttotango.support.TotangoStandIn;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -237,9 +238,8 @@ class TrackingApiTest {
     }
 
     @Test
-    void theDedupWindowAndTheGroupContextCacheSurviveARestart() throws Exception {
+    void theDedupWindowAndTheGroupContextCacheSurviveARestart(@TempDir Path data) throws Exception {
         String event = "{\"userId\":\"dedup-u\",\"event\":\"Once\",\"messageId\":\"dedup-1\",\"context\":{\"groupId\":\"g\"}}";
-        Path data = Files.createTempDirectory("dedup");
         try (TotangoStandIn own = new TotangoStandIn()) {
             try (RunningBundle first = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString()))) {
                 accepted(first.post("/v1/track", event));

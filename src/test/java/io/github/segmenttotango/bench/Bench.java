@@ -1,6 +1,7 @@
 package io.github.segmenttotango.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.segmenttotango.support.Scratch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -22,7 +23,6 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -161,20 +161,12 @@ public final class Bench {
             sink.close();
             if (measured) {
                 // the queue journal of a run is hundreds of megabytes: not left behind in /tmp
-                deleteFolder(data);
+                Scratch.delete(data);
             } else {
                 System.out.println("The bundle's log and data are kept in " + data);
             }
         }
         report();
-    }
-
-    private static void deleteFolder(Path folder) throws IOException {
-        try (var paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- measurements

@@ -154,5 +154,6 @@ public final class BundleProcess implements AutoCloseable {
                 process.destroyForcibly();
             }
         }
+        Scratch.delete(log);
     }
 }

@@ -39,17 +39,20 @@ public final class RunningBundle implements AutoCloseable {
     private final Main main;
     private final int port;
     private final Path dataDir;
+    /** Whether the data folder is this bundle's own scratch folder, deleted when it stops. */
+    private final boolean scratch;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RunningBundle(Main main, int port, Path dataDir) {
+    private RunningBundle(Main main, int port, Path dataDir, boolean scratch) {
         this.main = main;
         this.port = port;
         this.dataDir = dataDir;
+        this.scratch = scratch;
     }
 
     public static RunningBundle start(TotangoStandIn totango, Map<String, String> settings) throws Exception {
-        Path dataDir = settings.containsKey("bridge.data-dir") ? Path.of(settings.get("bridge.data-dir"))
-                : Files.createTempDirectory("segment-totango-test");
+        boolean scratch = !settings.containsKey("bridge.data-dir");
+        Path dataDir = scratch ? Files.createTempDirectory("segment-totango-test") : Path.of(settings.get("bridge.data-dir"));
         int port = freePort();
         Map<String, String> all = new LinkedHashMap<>();
         all.put("totango.service-id", SERVICE_ID);
@@ -63,7 +66,7 @@ public final class RunningBundle implements AutoCloseable {
         Main main = Application.newMain();
         all.forEach(main::addOverrideProperty);
         main.start();
-        RunningBundle bundle = new RunningBundle(main, port, dataDir);
+        RunningBundle bundle = new RunningBundle(main, port, dataDir, scratch);
         bundle.awaitHealthy();
         return bundle;
     }
@@ -175,5 +178,8 @@ public final class RunningBundle implements AutoCloseable {
     @Override
     public void close() {
         main.stop();
+        if (scratch) {
+            Scratch.delete(dataDir);
+        }
     }
 }
