@@ -18,6 +18,7 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 import io.github.segmenttotango.state.SeenMessageIds;
+import io.github.segmenttotango.state.StateDatabaseConnections;
 import io.github.segmenttotango.state.StateDatabaseUrl;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
@@ -39,7 +40,6 @@ import org.springframework.jms.connection.JmsTransactionManager;
 import org.springframework.jms.core.JmsTemplate;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.spi.PropertiesComponent;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +48,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.List;
+
+import javax.sql.DataSource;
 
 /**
  * Reads and checks the settings, then binds the beans the routes call by name:
@@ -77,8 +79,9 @@ public class BundleConfiguration implements CamelConfiguration {
             LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
         }
         String jdbcUrl = StateDatabaseUrl.of(properties.resolveProperty("bridge.state.jdbc-url").orElse(""), settings.dataDir());
-        JdbcConnectionPool dataSource = JdbcConnectionPool.create(jdbcUrl, "sa", "");
-
+        StateDatabaseConnections state = new StateDatabaseConnections(jdbcUrl);
+        addService(context, state, "the state database");
+        DataSource dataSource = state.dataSource();
         context.getRegistry().bind("stateDataSource", dataSource);
         startQueue(context, settings);
         context.getRegistry().bind("seenMessageIds", new SeenMessageIds(dataSource,
@@ -150,17 +153,22 @@ public class BundleConfiguration implements CamelConfiguration {
      * default, the delivery queue; binds the {@code jms} component and the queue transaction to it.
      * Another delivery queue (Kafka, a shared broker) brings its own component.
      */
+    /** A service that stops with the bundle, after its routes. */
+    private static void addService(CamelContext context, Object service, String what) {
+        try {
+            context.addService(service, true, true);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot register " + what + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void startQueue(CamelContext context, BundleSettings settings) {
         String deliveryQueue = jmsQueueOf(context, "delivery.queue-uri");
         String eventsQueue = jmsQueueOf(context, "ingest.queue-uri");
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
                 settings.queueMaxDiskUsage(), eventsQueue);
         broker.start();
-        try {
-            context.addService(broker, true, true);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot register the queue broker: " + e.getMessage(), e);
-        }
+        addService(context, broker, "the queue broker");
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(broker.inVmUrl());
         // the queue is always the same: without this, each send asks the broker about it (a round trip)
         connections.setCacheDestinations(true);

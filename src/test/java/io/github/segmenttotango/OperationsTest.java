@@ -11,14 +11,19 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What operators rely on: metrics, readiness, a clean stop on SIGTERM, a clear refusal to start. */
@@ -104,6 +109,23 @@ class OperationsTest {
             try (BundleProcess again = BundleProcess.launch(env).awaitHealthy()) {
                 totango.await(r -> "stop-u".equals(r.param("sdr_u")) && r.status() == 200, 40, Duration.ofSeconds(60));
             }
+        }
+    }
+
+    @Test
+    void aStoppedBundleHasClosedItsStateDatabase(@TempDir Path data) throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn();
+                RunningBundle bundle = RunningBundle.start(totango, Map.of("bridge.data-dir", data.toString()))) {
+            assertEquals(200, bundle.post("/v1/track", """
+                    {"type":"track","userId":"closed-u","event":"E","messageId":"closed-1","context":{"groupId":"g"}}""").statusCode());
+            totango.await(r -> "closed-u".equals(r.param("sdr_u")), 1);
+        }
+        // H2 holds a lock on its file while the database is open; a lock taken here means it closed.
+        try (FileChannel file = FileChannel.open(data.resolve("state/bridge.mv.db"), StandardOpenOption.WRITE);
+                FileLock lock = file.tryLock()) {
+            assertNotNull(lock, "the state database is still open after the bundle stopped");
+        } catch (OverlappingFileLockException stillOpen) {
+            throw new AssertionError("the state database is still open after the bundle stopped", stillOpen);
         }
     }
 

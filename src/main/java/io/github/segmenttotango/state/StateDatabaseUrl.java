@@ -11,6 +11,11 @@ import java.util.Locale;
  * as the event is parked, and a parked event lost is an acknowledged event lost. So H2 URLs get
  * {@code WRITE_DELAY=0}: each commit is in the file (the operating system's cache) before it
  * returns, unless the URL sets {@code WRITE_DELAY} itself.
+ *
+ * <p>H2 also closes its databases in a JVM shutdown hook of its own, which runs beside Camel's:
+ * on SIGTERM it closed the database under routes that were still finishing their work. So H2 URLs
+ * get {@code DB_CLOSE_ON_EXIT=FALSE} too (unless they set it), and the bundle closes the database
+ * itself once its routes have stopped ({@link StateDatabaseConnections}).
  */
 public final class StateDatabaseUrl {
 
@@ -21,8 +26,14 @@ public final class StateDatabaseUrl {
     public static String of(String configured, Path dataDir) {
         String url = configured == null || configured.isBlank() ? "jdbc:h2:file:" + dataDir.resolve("state/bridge") : configured.strip();
         String lower = url.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("jdbc:h2:") && !lower.startsWith("jdbc:h2:mem:") && !lower.contains(";write_delay=")) {
-            return url + ";WRITE_DELAY=0";
+        if (!lower.startsWith("jdbc:h2:") || lower.startsWith("jdbc:h2:mem:")) {
+            return url;
+        }
+        if (!lower.contains(";write_delay=")) {
+            url += ";WRITE_DELAY=0";
+        }
+        if (!lower.contains(";db_close_on_exit=")) {
+            url += ";DB_CLOSE_ON_EXIT=FALSE";
         }
         return url;
     }
