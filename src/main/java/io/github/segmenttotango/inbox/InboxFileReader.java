@@ -182,7 +182,7 @@ public final class InboxFileReader {
         if (SegmentToTotango.messageIdOf(event) == null) {
             event.put("messageId", "file-" + key + "-" + position);
         }
-        SegmentEvents.prepare(event, context, integrations, SegmentEvents.now(clock), null);
+        SegmentEvents.prepare(event, context, integrations, SegmentEvents.Receipt.of(clock, null));
         return new InboxEvent(file, position, event, null, null);
     }
 

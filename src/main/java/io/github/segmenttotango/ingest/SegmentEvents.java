@@ -27,6 +27,18 @@ public final class SegmentEvents {
         return TotangoDates.format(clock.instant());
     }
 
+    /**
+     * When a request (or a dropped file's event) was received, and the {@code sentAt} of its batch:
+     * read once per request, not once per event.
+     */
+    public record Receipt(String receivedAt, Instant received, String batchSentAt, Instant batchSent) {
+
+        public static Receipt of(Clock clock, String batchSentAt) {
+            Instant received = clock.instant();
+            return new Receipt(TotangoDates.format(received), received, batchSentAt, instant(batchSentAt));
+        }
+    }
+
     /** Why an event cannot be taken, or null when it can. */
     public static String problemOf(JsonNode event, int size, int maxEventBytes) {
         if (!event.isObject()) {
@@ -65,12 +77,11 @@ public final class SegmentEvents {
      * Makes a valid event ready for the pipeline, as Segment does: drops its write key, fills in the
      * batch's {@code context} and {@code integrations}, and stamps it (see {@link #stamp}).
      */
-    public static void prepare(ObjectNode event, JsonNode batchContext, JsonNode batchIntegrations, String receivedAt,
-            String batchSentAt) {
+    public static void prepare(ObjectNode event, JsonNode batchContext, JsonNode batchIntegrations, Receipt receipt) {
         event.remove("writeKey");
         mergeMissing(event, "context", batchContext);
         mergeMissing(event, "integrations", batchIntegrations);
-        stamp(event, receivedAt, batchSentAt);
+        stamp(event, receipt);
     }
 
     /** Copies each field of the batch-level {@code from} object that the event's own object lacks. */
@@ -94,26 +105,22 @@ public final class SegmentEvents {
      * Gives the event a {@code messageId} when it has none, {@code receivedAt}, and Segment's clock-skew
      * correction: {@code timestamp = receivedAt - (sentAt - originalTimestamp)} when {@code sentAt} is known.
      */
-    static void stamp(ObjectNode event, String receivedAt, String batchSentAt) {
+    static void stamp(ObjectNode event, Receipt receipt) {
         if (text(event.get("messageId")) == null) {
             event.put("messageId", "api-" + UUID.randomUUID());
         }
-        event.put("receivedAt", receivedAt);
-        String sentAt = text(event.get("sentAt"));
-        if (sentAt == null) {
-            sentAt = batchSentAt;
-        }
-        Instant received = Instant.parse(receivedAt);
+        event.put("receivedAt", receipt.receivedAt());
+        String ownSentAt = text(event.get("sentAt"));
         Instant original = instant(text(event.get("timestamp")));
-        Instant sent = instant(sentAt);
         if (original == null) {
-            event.put("timestamp", receivedAt);
+            event.put("timestamp", receipt.receivedAt());
             return;
         }
+        Instant sent = ownSentAt == null ? receipt.batchSent() : instant(ownSentAt);
         event.put("originalTimestamp", TotangoDates.format(original));
         if (sent != null) {
             event.put("sentAt", TotangoDates.format(sent));
-            event.put("timestamp", TotangoDates.format(received.minusMillis(sent.toEpochMilli() - original.toEpochMilli())));
+            event.put("timestamp", TotangoDates.format(receipt.received().minusMillis(sent.toEpochMilli() - original.toEpochMilli())));
         }
     }
 

@@ -243,10 +243,9 @@ public final class SegmentRequestReader {
     // ---------------------------------------------------------------- events
 
     private SegmentRequest normalize(Parsed parsed) {
-        String receivedAt = SegmentEvents.now(clock);
         JsonNode batchContext = parsed.batch ? parsed.envelope.get("context") : null;
         JsonNode batchIntegrations = parsed.batch ? parsed.envelope.get("integrations") : null;
-        String batchSentAt = parsed.batch ? text(parsed.envelope.get("sentAt")) : null;
+        SegmentEvents.Receipt receipt = SegmentEvents.Receipt.of(clock, parsed.batch ? text(parsed.envelope.get("sentAt")) : null);
         List<ObjectNode> events = new ArrayList<>(parsed.events.size());
         List<SegmentRequest.RejectedEvent> rejected = new ArrayList<>();
         for (int i = 0; i < parsed.events.size(); i++) {
@@ -258,7 +257,7 @@ public final class SegmentRequestReader {
                 continue;
             }
             ObjectNode event = (ObjectNode) node;
-            SegmentEvents.prepare(event, batchContext, batchIntegrations, receivedAt, batchSentAt);
+            SegmentEvents.prepare(event, batchContext, batchIntegrations, receipt);
             events.add(event);
         }
         if (!parsed.batch && !rejected.isEmpty()) {
