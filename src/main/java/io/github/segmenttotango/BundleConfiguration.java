@@ -8,6 +8,7 @@ import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.AcceptedEvents;
+import io.github.segmenttotango.ingest.EventsQueueWriter;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -33,6 +34,8 @@ import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.springframework.jms.connection.CachingConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.SpringTransactionErrorHandlerBuilder;
 import org.apache.camel.spring.spi.SpringTransactionPolicy;
@@ -59,6 +62,11 @@ import javax.sql.DataSource;
 public class BundleConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
+    /**
+     * The events queue's messages stay under the broker's threshold for "large" messages (100 KiB
+     * by default), which it stores in files of their own; a larger request is still one message.
+     */
+    private static final int EVENTS_MESSAGE_BYTES = 96 * 1024;
 
     @Override
     public void configure(CamelContext context) {
@@ -88,6 +96,10 @@ public class BundleConfiguration implements CamelConfiguration {
                 settings.durations().get("segment.dedup-window"), clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
+        ProducerTemplate sends = context.createProducerTemplate();
+        String eventsQueue = properties.resolveProperty("ingest.queue-uri").orElseThrow();
+        context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
+                message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
         SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
         GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock);

@@ -163,6 +163,49 @@ class DeliveryThroughRoutesTest {
         }
     }
 
+    /** Requests that come together share one message of the events queue (EventsQueueWriterTest): none is lost or mixed up. */
+    @Test
+    void requestsSentAtOnceEachArriveOnceInTheirUsersOrder() throws Exception {
+        int clients = 8;
+        int requests = 10;
+        int events = 5;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                String user = "together-u" + c;
+                sent.add(pool.submit(() -> {
+                    for (int r = 0; r < requests; r++) {
+                        StringBuilder batch = new StringBuilder("{\"batch\":[");
+                        for (int e = 0; e < events; e++) {
+                            batch.append(e == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"").append(user)
+                                    .append("\",\"event\":\"T").append(r * events + e).append("\",\"context\":{\"groupId\":\"g\"}}");
+                        }
+                        accepted(bundle.post("/v1/batch", batch.append("]}").toString()));
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> client : sent) {
+                client.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> inOrder = java.util.stream.IntStream.range(0, requests * events).mapToObj(n -> "T" + n).toList();
+        for (int c = 0; c < clients; c++) {
+            String user = "together-u" + c;
+            List<String> arrived = totango.await(r -> user.equals(r.param("sdr_u")) && r.status() == 200, requests * events)
+                    .stream().map(r -> r.param("sdr_a")).toList();
+            assertEquals(inOrder, arrived, user);
+        }
+        TotangoStandIn.sleep(500);
+        for (int c = 0; c < clients; c++) {
+            assertEquals(requests * events, totango.forUser("together-u" + c).stream().filter(r -> r.status() == 200).count(),
+                    "no event arrives twice");
+        }
+    }
+
     @Test
     void whenTheQueueItselfIsFullIngestAnswers503AndLosesNothingItAcknowledged() throws Exception {
         try (TotangoStandIn down = new TotangoStandIn();
