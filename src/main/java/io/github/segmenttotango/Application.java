@@ -16,6 +16,7 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        keepNettyHeapBuffersUnpooled();
         Main main = newMain();
         stopGracefullyOnSigterm(main);
         try {
@@ -25,6 +26,19 @@ public final class Application {
             System.exit(1);
         }
         System.exit(0);
+    }
+
+    /**
+     * Netty's shared allocator (the broker's in-VM transport and Vert.x take their heap buffers from
+     * it) keeps a 4 MB chunk per arena and thread cache, and holds on to chunks once used: about 40 MB
+     * of a 256 MB heap that the collector marks again and again, though nearly empty. Those buffers
+     * live for one message; unpooled, they are short-lived garbage instead. A
+     * {@code -Dio.netty.allocator.numHeapArenas} of the operator's own wins.
+     */
+    static void keepNettyHeapBuffersUnpooled() {
+        if (System.getProperty("io.netty.allocator.numHeapArenas") == null) {
+            System.setProperty("io.netty.allocator.numHeapArenas", "0");
+        }
     }
 
     /**
