@@ -67,10 +67,19 @@ public final class EventsQueueWriter {
         }
     }
 
-    private void send(Batch batch) throws InterruptedException {
+    /**
+     * Sends a batch once the sends before it are done. Its requests wait for it, and so does every
+     * later batch: an interrupt does not make it give up, it is passed on once the batch is sent.
+     */
+    private void send(Batch batch) {
+        boolean interrupted = false;
         synchronized (lock) {
             while (sending || waiting.peekFirst() != batch) {
-                lock.wait();
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
             // from here on the batch takes no more requests
             waiting.removeFirst();
@@ -85,6 +94,9 @@ public final class EventsQueueWriter {
             synchronized (lock) {
                 sending = false;
                 lock.notifyAll();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -113,6 +113,35 @@ class EventsQueueWriterTest {
     }
 
     @Test
+    void aSenderInterruptedWhileItWaitsItsTurnStillSendsItsMessage() throws Exception {
+        CountDownLatch firstSendEntered = new CountDownLatch(1);
+        CountDownLatch releaseFirstSend = new CountDownLatch(1);
+        EventsQueueWriter writer = new EventsQueueWriter(message -> {
+            sent.add(text(message));
+            if (sent.size() == 1) {
+                firstSendEntered.countDown();
+                releaseFirstSend.await();
+            }
+        }, 1000);
+
+        Future<?> first = write(writer, "[{\"n\":1}]");
+        assertTrue(firstSendEntered.await(10, TimeUnit.SECONDS));
+        Future<?> sender = write(writer, "[{\"n\":2}]");
+        awaitWaiting(clientThreads.get(1));
+        clientThreads.get(1).interrupt();
+        Future<?> joined = write(writer, "[{\"n\":3}]");
+        awaitWaiting(clientThreads.get(2));
+        releaseFirstSend.countDown();
+
+        first.get(10, TimeUnit.SECONDS);
+        joined.get(10, TimeUnit.SECONDS);
+        sender.get(10, TimeUnit.SECONDS);
+        assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2},{\"n\":3}]"), sent, "the interrupted sender's message went, with the request that joined it");
+        writer.write(bytes("[{\"n\":4}]"));
+        assertEquals(3, sent.size(), "and the writer goes on");
+    }
+
+    @Test
     void aMessageStaysUnderItsBoundARequestOverItIsSentAlone() throws Exception {
         CountDownLatch firstSendEntered = new CountDownLatch(1);
         CountDownLatch releaseFirstSend = new CountDownLatch(1);
