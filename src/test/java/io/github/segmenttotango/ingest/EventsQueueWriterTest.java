@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -43,29 +44,15 @@ class EventsQueueWriterTest {
 
     @Test
     void requestsThatArriveDuringASendShareTheNextMessageAndReturnOnlyOnceItIsWritten() throws Exception {
-        CountDownLatch firstSendEntered = new CountDownLatch(1);
-        CountDownLatch releaseFirstSend = new CountDownLatch(1);
         CountDownLatch releaseSecondSend = new CountDownLatch(1);
-        EventsQueueWriter writer = new EventsQueueWriter(message -> {
-            sent.add(text(message));
-            if (sent.size() == 1) {
-                firstSendEntered.countDown();
-                releaseFirstSend.await();
-            } else {
-                releaseSecondSend.await();
-            }
-        }, 1000);
+        FirstSendHeld queue = new FirstSendHeld(message -> releaseSecondSend.await());
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
 
-        Future<?> first = write(writer, "[{\"n\":1}]");
-        assertTrue(firstSendEntered.await(10, TimeUnit.SECONDS));
-        List<Future<?>> during = new ArrayList<>();
-        for (String request : List.of("[{\"n\":2}]", "[{\"n\":3},{\"n\":4}]", "[{\"n\":5}]")) {
-            during.add(write(writer, request));
-            awaitWaiting(clientThreads.get(clientThreads.size() - 1));
-        }
+        Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
+        List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3},{\"n\":4}]", "[{\"n\":5}]");
         assertEquals(1, sent.size(), "nothing else is sent while a send is under way");
 
-        releaseFirstSend.countDown();
+        queue.release();
         first.get(10, TimeUnit.SECONDS);
         awaitSends(2);
         assertEquals("[{\"n\":2},{\"n\":3},{\"n\":4},{\"n\":5}]", sent.get(1), "one message, the requests in the order they came");
@@ -74,38 +61,27 @@ class EventsQueueWriterTest {
         }
 
         releaseSecondSend.countDown();
-        for (Future<?> waiting : during) {
-            waiting.get(10, TimeUnit.SECONDS);
-        }
+        awaitAll(during);
         assertEquals(2, sent.size());
     }
 
     @Test
     void aFailedSendFailsEveryRequestOfItsMessageWithItsExceptionAndTheNextGoesOn() throws Exception {
         IllegalStateException full = new IllegalStateException("the queue is full");
-        CountDownLatch firstSendEntered = new CountDownLatch(1);
-        CountDownLatch releaseFirstSend = new CountDownLatch(1);
-        EventsQueueWriter writer = new EventsQueueWriter(message -> {
-            sent.add(text(message));
-            if (sent.size() == 1) {
-                firstSendEntered.countDown();
-                releaseFirstSend.await();
-            } else if (sent.size() == 2) {
+        FirstSendHeld queue = new FirstSendHeld(message -> {
+            if (sent.size() == 2) {
                 throw full;
             }
-        }, 1000);
+        });
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
 
-        Future<?> first = write(writer, "[{\"n\":1}]");
-        assertTrue(firstSendEntered.await(10, TimeUnit.SECONDS));
-        Future<?> second = write(writer, "[{\"n\":2}]");
-        awaitWaiting(clientThreads.get(1));
-        Future<?> third = write(writer, "[{\"n\":3}]");
-        awaitWaiting(clientThreads.get(2));
-        releaseFirstSend.countDown();
+        Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
+        List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3}]");
+        queue.release();
 
         first.get(10, TimeUnit.SECONDS);
-        for (Future<?> failed : List.of(second, third)) {
-            var thrown = assertThrows(java.util.concurrent.ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
+        for (Future<?> failed : during) {
+            var thrown = assertThrows(ExecutionException.class, () -> failed.get(10, TimeUnit.SECONDS));
             assertSame(full, thrown.getCause(), "the send's own exception, so the refusal names it");
         }
         writer.write(bytes("[{\"n\":4}]"));
@@ -114,28 +90,16 @@ class EventsQueueWriterTest {
 
     @Test
     void aSenderInterruptedWhileItWaitsItsTurnStillSendsItsMessage() throws Exception {
-        CountDownLatch firstSendEntered = new CountDownLatch(1);
-        CountDownLatch releaseFirstSend = new CountDownLatch(1);
-        EventsQueueWriter writer = new EventsQueueWriter(message -> {
-            sent.add(text(message));
-            if (sent.size() == 1) {
-                firstSendEntered.countDown();
-                releaseFirstSend.await();
-            }
-        }, 1000);
+        FirstSendHeld queue = new FirstSendHeld(message -> { });
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
 
-        Future<?> first = write(writer, "[{\"n\":1}]");
-        assertTrue(firstSendEntered.await(10, TimeUnit.SECONDS));
-        Future<?> sender = write(writer, "[{\"n\":2}]");
-        awaitWaiting(clientThreads.get(1));
+        Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
+        Future<?> sender = writeWhileHeld(writer, "[{\"n\":2}]").get(0);
         clientThreads.get(1).interrupt();
-        Future<?> joined = write(writer, "[{\"n\":3}]");
-        awaitWaiting(clientThreads.get(2));
-        releaseFirstSend.countDown();
+        Future<?> joined = writeWhileHeld(writer, "[{\"n\":3}]").get(0);
+        queue.release();
 
-        first.get(10, TimeUnit.SECONDS);
-        joined.get(10, TimeUnit.SECONDS);
-        sender.get(10, TimeUnit.SECONDS);
+        awaitAll(List.of(first, joined, sender));
         assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2},{\"n\":3}]"), sent, "the interrupted sender's message went, with the request that joined it");
         writer.write(bytes("[{\"n\":4}]"));
         assertEquals(3, sent.size(), "and the writer goes on");
@@ -143,30 +107,59 @@ class EventsQueueWriterTest {
 
     @Test
     void aMessageStaysUnderItsBoundARequestOverItIsSentAlone() throws Exception {
-        CountDownLatch firstSendEntered = new CountDownLatch(1);
-        CountDownLatch releaseFirstSend = new CountDownLatch(1);
-        EventsQueueWriter writer = new EventsQueueWriter(message -> {
-            sent.add(text(message));
-            if (sent.size() == 1) {
-                firstSendEntered.countDown();
-                releaseFirstSend.await();
-            }
-        }, 20);
+        FirstSendHeld queue = new FirstSendHeld(message -> { });
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 20);
 
-        Future<?> first = write(writer, "[{\"n\":1}]");
-        assertTrue(firstSendEntered.await(10, TimeUnit.SECONDS));
-        List<Future<?>> during = new ArrayList<>();
-        for (String request : List.of("[{\"n\":2}]", "[{\"n\":3}]", "[{\"n\":4444444444444}]", "[{\"n\":5}]")) {
-            during.add(write(writer, request));
-            awaitWaiting(clientThreads.get(clientThreads.size() - 1));
-        }
-        releaseFirstSend.countDown();
-        first.get(10, TimeUnit.SECONDS);
-        for (Future<?> waiting : during) {
-            waiting.get(10, TimeUnit.SECONDS);
-        }
+        Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
+        List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3}]", "[{\"n\":4444444444444}]", "[{\"n\":5}]");
+        queue.release();
+        awaitAll(List.of(first));
+        awaitAll(during);
 
         assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2},{\"n\":3}]", "[{\"n\":4444444444444}]", "[{\"n\":5}]"), sent);
+    }
+
+    /** A queue that records every message; its first send waits until released, the others do {@code then}. */
+    private final class FirstSendHeld implements EventsQueueWriter.DurableSend {
+        private final CountDownLatch entered = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+        private final EventsQueueWriter.DurableSend then;
+
+        FirstSendHeld(EventsQueueWriter.DurableSend then) {
+            this.then = then;
+        }
+
+        @Override
+        public void send(byte[] message) throws Exception {
+            sent.add(text(message));
+            if (sent.size() == 1) {
+                entered.countDown();
+                released.await();
+            } else {
+                then.send(message);
+            }
+        }
+
+        void release() {
+            released.countDown();
+        }
+    }
+
+    /** Writes a request whose send the queue holds; returns once the send is under way. */
+    private Future<?> writeAndHold(EventsQueueWriter writer, FirstSendHeld queue, String request) throws InterruptedException {
+        Future<?> written = write(writer, request);
+        assertTrue(queue.entered.await(10, TimeUnit.SECONDS));
+        return written;
+    }
+
+    /** Writes requests one after the other, each once the one before waits (for its turn, or for its message). */
+    private List<Future<?>> writeWhileHeld(EventsQueueWriter writer, String... requests) throws InterruptedException {
+        List<Future<?>> written = new ArrayList<>();
+        for (String request : requests) {
+            written.add(write(writer, request));
+            awaitWaiting(clientThreads.get(clientThreads.size() - 1));
+        }
+        return written;
     }
 
     private Future<?> write(EventsQueueWriter writer, String request) {
@@ -178,6 +171,12 @@ class EventsQueueWriterTest {
         });
         clientThreads.add(started.join());
         return written;
+    }
+
+    private static void awaitAll(List<Future<?>> writes) throws Exception {
+        for (Future<?> write : writes) {
+            write.get(10, TimeUnit.SECONDS);
+        }
     }
 
     /** Until the client's thread waits: for a send under way, or for the message it joined. */
