@@ -10,9 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The valid events of one request (or of one chunk of a dropped file) as one message of the durable
- * events queue: a JSON array of the events, in the order they came. The client is answered once the
- * message is on disk; the events are routed to Totango calls behind it.
+ * The valid events of one request (or of one chunk of a dropped file) as a JSON array, in the order
+ * they came: a message of the durable events queue, or part of one ({@link EventsQueueWriter} joins
+ * the arrays of requests that come together). The client is answered once the message is on disk;
+ * the events are routed to Totango calls behind it.
  */
 public final class AcceptedEvents {
 
