@@ -97,6 +97,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         ProducerTemplate sends = context.createProducerTemplate();
+        addService(context, sends, "the events queue's sender");
         String eventsQueue = properties.resolveProperty("ingest.queue-uri").orElseThrow();
         context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
                 message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));

@@ -31,11 +31,11 @@ public final class SegmentEvents {
      * When a request (or a dropped file's event) was received, and the {@code sentAt} of its batch:
      * read once per request, not once per event.
      */
-    public record Receipt(String receivedAt, Instant received, String batchSentAt, Instant batchSent) {
+    public record Receipt(String receivedAt, Instant received, Instant batchSent) {
 
         public static Receipt of(Clock clock, String batchSentAt) {
             Instant received = clock.instant();
-            return new Receipt(TotangoDates.format(received), received, batchSentAt, instant(batchSentAt));
+            return new Receipt(TotangoDates.format(received), received, instant(batchSentAt));
         }
     }
 
