@@ -15,6 +15,7 @@ import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
+import io.github.segmenttotango.mapping.TotangoCall;
 import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
@@ -25,6 +26,7 @@ import io.github.segmenttotango.state.StateDatabaseUrl;
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
 import io.github.segmenttotango.preview.TotangoPreview;
+import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
@@ -37,6 +39,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.LoggingLevel;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.SpringTransactionErrorHandlerBuilder;
 import org.apache.camel.spring.spi.SpringTransactionPolicy;
 import org.springframework.jms.connection.JmsTransactionManager;
@@ -57,7 +60,7 @@ import javax.sql.DataSource;
 /**
  * Reads and checks the settings, then binds the beans the routes call by name:
  * {@code segmentRequests}, {@code segmentToTotango}, {@code groupContexts}, {@code deadLetters},
- * {@code totangoForm} and the {@code stateDataSource}.
+ * {@code encodeTotangoForm}, the expressions of {@link EventFacts} and the {@code stateDataSource}.
  */
 public class BundleConfiguration implements CamelConfiguration {
 
@@ -106,6 +109,12 @@ public class BundleConfiguration implements CamelConfiguration {
                 settings.groupContextMaxEntries(), clock);
         context.getRegistry().bind("segmentToTotango", mapping);
         context.getRegistry().bind("groupContexts", groupContexts);
+        // what the event router asks of each event (ref: in routes/event-routing.yaml)
+        context.getRegistry().bind("callTypeOfEvent", EventFacts.callType());
+        context.getRegistry().bind("eventGoesToTotango", EventFacts.sentToTotango());
+        context.getRegistry().bind("accountOfEvent", EventFacts.account(groupContexts));
+        context.getRegistry().bind("countAccepted", metrics.countsAccepted());
+        context.getRegistry().bind("countDelivered", metrics.countsDelivered());
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
                 settings.totangoUrl(), !settings.apiToken().isEmpty()));
         ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
@@ -131,7 +140,10 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
         context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
-        context.getRegistry().bind("totangoForm", new TotangoForm(settings.serviceId(), settings.apiToken()));
+        TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
+        // the step that turns the call in the body into its form (routes/delivery.yaml)
+        context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
+                exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());

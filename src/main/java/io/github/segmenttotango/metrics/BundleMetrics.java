@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +60,16 @@ public final class BundleMetrics {
     public void accepted(JsonNode event) {
         Counter.builder("segment.events.accepted").description("Segment events accepted once (after dedup)")
                 .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
+    }
+
+    /** {@link #accepted} as a route step (the event is the body), without bean binding per event. */
+    public Processor countsAccepted() {
+        return exchange -> accepted(exchange.getMessage().getBody(JsonNode.class));
+    }
+
+    /** {@link #delivered} as a route step: when the call's event was queued is the property {@code queuedAt}. */
+    public Processor countsDelivered() {
+        return exchange -> delivered(exchange.getProperty("queuedAt", Long.class));
     }
 
     public void deadLettered(String reason, String type) {
