@@ -131,7 +131,7 @@ public final class Bench {
             // the backlog of the ingest phases drains first, for a minute at most: the latency is then
             // that of a bundle taking 1,000 requests/s, or, when a backlog is left, of one working it
             // off behind its answers (the row says which)
-            long undelivered = drain(sink, System.nanoTime());
+            long undelivered = drain(sink, System.nanoTime(), bundle.pid(), cpuAfter);
             latency(base, 1000, undelivered);
             deliveryOfTheStream(sink, undelivered);
 
@@ -322,10 +322,11 @@ public final class Bench {
      * backlog the phases built. Routing and delivery run behind ingest, so the phases can leave more
      * than a minute's delivery behind: the events not delivered by then.
      */
-    private long drain(Sink sink, long ingestEnded) throws Exception {
+    private long drain(Sink sink, long ingestEnded, long pid, double[] cpuAtIngestEnd) throws Exception {
         long expected = ackedAt.count();
         Duration longest = Duration.ofSeconds(smoke ? 20 : 60);
         awaitArrivals(sink, ackedAt, longest);
+        double[] cpuAtDrainEnd = cpuSeconds(pid);
         List<Long> arrivals = new ArrayList<>();
         ackedAt.ids().map(sink.arrivals::get).filter(at -> at != Timestamps.NONE).forEach(arrivals::add);
         Collections.sort(arrivals);
@@ -338,6 +339,14 @@ public final class Bench {
             double drained = (afterIngest.get(afterIngest.size() - 1) - ingestEnded) / 1e9;
             row("end to end: drain of the backlog, ingest stopped", String.format(Locale.ROOT, "%,.0f calls/s", afterIngest.size() / drained),
                     String.format(Locale.ROOT, "%d calls in %.1f s", afterIngest.size(), drained));
+            if (cpuAtIngestEnd != null && cpuAtDrainEnd != null) {
+                double perCall = 1e6 / afterIngest.size();
+                row("CPU of the bundle per call delivered in the drain", String.format(Locale.ROOT,
+                        "%.0f µs; garbage collection %.0f µs of it, the JIT compiler %.0f µs",
+                        (cpuAtDrainEnd[0] - cpuAtIngestEnd[0]) * perCall, (cpuAtDrainEnd[2] - cpuAtIngestEnd[2]) * perCall,
+                        (cpuAtDrainEnd[1] - cpuAtIngestEnd[1]) * perCall),
+                        "from /proc, from the end of ingest to the last call of the drain");
+            }
         }
         row("acknowledgement to delivery, closed-loop phases", delays(sink, ackedAt), "of those delivered; queued behind the backlog the phases built");
         return expected - arrivals.size();
@@ -438,13 +447,14 @@ public final class Bench {
     }
 
     /**
-     * CPU seconds of a process so far, all its threads and those of its JIT compiler threads (from
-     * /proc, so Linux only); null where /proc cannot tell.
+     * CPU seconds of a process so far: all its threads, its JIT compiler threads, and its garbage
+     * collector's threads (from /proc, so Linux only); null where /proc cannot tell.
      */
     private static double[] cpuSeconds(long pid) {
         double ticksPerSecond = 100; // USER_HZ, 100 on Linux
         double all = 0;
         double compiler = 0;
+        double collector = 0;
         try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
                 try {
@@ -453,8 +463,11 @@ public final class Bench {
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                     double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / ticksPerSecond;
                     all += seconds;
-                    if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                    String name = Files.readString(task.resolve("comm"));
+                    if (name.contains("CompilerThre")) {
                         compiler += seconds;
+                    } else if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                        collector += seconds;
                     }
                 } catch (IOException ended) {
                     // the thread ended meanwhile
@@ -463,7 +476,7 @@ public final class Bench {
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return new double[] {all, compiler};
+        return new double[] {all, compiler, collector};
     }
 
     private static long peakRssKb(long pid) {
