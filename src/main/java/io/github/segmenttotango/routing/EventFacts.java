@@ -43,11 +43,6 @@ public final class EventFacts {
             public Object evaluate(Exchange exchange) {
                 return SegmentToTotango.sendsToTotango(event(exchange));
             }
-
-            @Override
-            public boolean matches(Exchange exchange) {
-                return SegmentToTotango.sendsToTotango(event(exchange));
-            }
         };
     }
 
