@@ -45,13 +45,6 @@ public final class TotangoForm {
         percentEncode(form, value);
     }
 
-    /** {@code text} percent-encoded as {@link #percentEncode(StringBuilder, String)} writes it. */
-    static String encode(String text) {
-        StringBuilder encoded = new StringBuilder(text.length() + 16);
-        percentEncode(encoded, text);
-        return encoded.toString();
-    }
-
     /**
      * Appends {@code text} as {@link URLEncoder} encodes it in UTF-8, but with a space as {@code %20}:
      * letters, digits and {@code .-*_} as they are, every other character as the {@code %XX} of its
