@@ -20,6 +20,8 @@ import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.GroupContextStore;
 import io.github.segmenttotango.state.ParkedEvents;
 import io.github.segmenttotango.state.SeenMessageIds;
+import io.github.segmenttotango.state.SeenMessageIdsRocksDb;
+import io.github.segmenttotango.state.SeenMessageIdsTable;
 import io.github.segmenttotango.state.StateDatabaseConnections;
 import io.github.segmenttotango.state.StateDatabaseUrl;
 
@@ -53,6 +55,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 import javax.sql.DataSource;
@@ -95,8 +98,7 @@ public class BundleConfiguration implements CamelConfiguration {
         DataSource dataSource = state.dataSource();
         context.getRegistry().bind("stateDataSource", dataSource);
         startQueue(context, settings);
-        context.getRegistry().bind("seenMessageIds", new SeenMessageIds(dataSource,
-                settings.durations().get("segment.dedup-window"), clock));
+        context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         ProducerTemplate sends = context.createProducerTemplate();
@@ -147,6 +149,29 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
+    }
+
+    /**
+     * The dedup window: a RocksDB store in {@code <data-dir>/dedup} (stopped with the bundle, after its
+     * routes), which takes over the ids an earlier version kept in the state database; or that table.
+     */
+    private static SeenMessageIds seenMessageIds(CamelContext context, BundleSettings settings, DataSource state, Clock clock) {
+        Duration window = settings.durations().get("segment.dedup-window");
+        if (settings.dedupStore().equals(BundleSettings.DEDUP_IN_STATE_DATABASE)) {
+            return new SeenMessageIdsTable(state, window, clock);
+        }
+        SeenMessageIdsRocksDb store;
+        try {
+            store = new SeenMessageIdsRocksDb(settings.dataDir().resolve("dedup"), window, clock);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("segment.dedup-store (SEGMENT_DEDUP_STORE) " + BundleSettings.DEDUP_IN_ROCKSDB
+                    + " cannot be used: " + e.getMessage() + "; " + BundleSettings.DEDUP_IN_STATE_DATABASE + " keeps the window in the state database", e);
+        }
+        addService(context, store, "the dedup store");
+        if (SeenMessageIdsTable.existsIn(state)) {
+            store.moveFrom(new SeenMessageIdsTable(state, window, clock));
+        }
+        return store;
     }
 
     /**

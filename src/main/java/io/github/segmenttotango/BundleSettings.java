@@ -17,7 +17,7 @@ import java.util.function.Function;
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, long queueMaxBytes, int queueMaxDiskUsage,
-        long maxBacklog, int routingBatchEvents,
+        long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Map<String, Duration> durations) {
 
@@ -36,6 +36,10 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             Map.entry("inbox.lock-timeout", "10s"),
             Map.entry("segment.request-timeout", "30s"),
             Map.entry("segment.dedup-window", "24h"));
+
+    /** Where the dedup window is kept: a RocksDB store in the data folder, or a table of the state database. */
+    public static final String DEDUP_IN_ROCKSDB = "rocksdb";
+    public static final String DEDUP_IN_STATE_DATABASE = "state-database";
 
     static final Map<String, String> REGION_URLS = Map.of(
             "us", "https://sdr.totango.com/pixel.gif/",
@@ -64,12 +68,17 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         if (!read.text("ingest.queue-uri", "jms:queue:segment-events").startsWith("jms:")) {
             throw read.invalid("ingest.queue-uri", "must be a jms: queue (the embedded broker): the reader of events needs its transactions");
         }
+        String dedupStore = read.text("segment.dedup-store", DEDUP_IN_ROCKSDB).toLowerCase(Locale.ROOT);
+        if (!dedupStore.equals(DEDUP_IN_ROCKSDB) && !dedupStore.equals(DEDUP_IN_STATE_DATABASE)) {
+            throw read.invalid("segment.dedup-store", "must be " + DEDUP_IN_ROCKSDB + " or " + DEDUP_IN_STATE_DATABASE + ", not '" + dedupStore + "'");
+        }
         Path dataDir = writableFolder(read, "bridge.data-dir", "data");
         Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
+                dedupStore,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 routeDurations(read));
     }
@@ -91,7 +100,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.disable-heartbeat=" + mapping.disableHeartbeat()
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
-                + " segment.limits=" + limits
+                + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;

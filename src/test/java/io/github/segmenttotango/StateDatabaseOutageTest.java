@@ -22,6 +22,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static io.github.segmenttotango.support.RunningBundle.accepted;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,6 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * events: requests are still acknowledged, their events wait on the events queue while the routing
  * is retried after a growing delay, and once the database is back they reach Totango in the order
  * they came, once each.
+ *
+ * <p>The bundle keeps its dedup window in the state database here ({@code segment.dedup-store=state-database}),
+ * so that the tests can make the database fail where every batch touches it; the routes treat a
+ * failing RocksDB store (the default) the same way, since both fail the reader's step with an exception.
  */
 class StateDatabaseOutageTest {
 
@@ -45,7 +50,7 @@ class StateDatabaseOutageTest {
         everything.start();
         rootLog.addAppender(everything);
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango);
+        bundle = RunningBundle.start(totango, Map.of("segment.dedup-store", "state-database"));
     }
 
     @AfterEach
