@@ -92,6 +92,7 @@ public final class Bench {
         }
         command.addAll(List.of("-jar", "target/segment-totango.jar"));
         row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "the Makefile's JAVA_OPTS and class-data archive");
+        row("bundle's MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "(unset: glibc's default)"), "the Makefile's");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(data.resolve("bundle.log").toFile());
         builder.environment().putAll(Map.of("TOTANGO_SERVICE_ID", "SP-BENCH", "TOTANGO_URL", sink.url(),
@@ -113,6 +114,18 @@ public final class Bench {
             double startup = (System.nanoTime() - launched) / 1e9;
             row("start-up to ready", String.format(Locale.ROOT, "%.2f s", startup), "");
 
+            // a client sending 1,000 single events a second to a bundle that keeps up with them, as in
+            // service most of the time: first unmeasured, so that the JIT has compiled the path of a
+            // request (on both sides), then measured, with each event's way on to Totango
+            Duration steadyWarmUp = smoke ? Duration.ofSeconds(1) : Duration.ofSeconds(30);
+            HttpClient steadyClient = openLoopClient(base);
+            latency(steadyClient, 1000, steadyWarmUp, new Timestamps());
+            long[] steady = latency(steadyClient, 1000, phase, streamAckedAt);
+            steadyClient.close();
+            row("ack latency at 1000 requests/s (open loop), steady", percentiles(steady, 0),
+                    steady.length + " requests, after " + steadyWarmUp.toSeconds() + " s at that rate; the bundle keeps up, nothing is queued ahead");
+            deliveryOfTheStream(sink);
+
             warmUp(base);
             double[] cpuBefore = cpuSeconds(bundle.pid());
             long phasesStarted = System.nanoTime();
@@ -132,8 +145,15 @@ public final class Bench {
             // that of a bundle taking 1,000 requests/s, or, when a backlog is left, of one working it
             // off behind its answers (the row says which)
             long undelivered = drain(sink, System.nanoTime(), bundle.pid(), cpuAfter);
-            latency(base, 1000, undelivered);
-            deliveryOfTheStream(sink, undelivered);
+            HttpClient behindClient = openLoopClient(base);
+            long[] behind = latency(behindClient, 1000, phase, new Timestamps());
+            behindClient.close();
+            String state = undelivered == 0 ? "on a drained bundle" : "while " + undelivered + " events of the phases wait for delivery";
+            row("ack latency at 1000 requests/s (open loop), after the phases", percentiles(behind, 0),
+                    behind.length + " requests, " + state);
+            // the client starts with no connection: in the first second it opens them under load
+            row("the same, from the second second on", percentiles(behind, Math.min(1000, behind.length - 1)),
+                    "without the first second, in which the client opens its connections");
 
             long rss = peakRssKb(bundle.pid());
             row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
@@ -252,19 +272,16 @@ public final class Bench {
     }
 
     /**
-     * Open loop: requests scheduled at a fixed rate, latency from the scheduled time (no coordinated
-     * omission); on a drained bundle, or while {@code undelivered} events of the phases before are
-     * worked off behind the answers.
+     * Open loop: requests scheduled at a fixed rate for {@code length}, latency from the scheduled
+     * time (no coordinated omission); each acknowledged event's time goes to {@code acked}. Returns
+     * the latencies in nanoseconds by request, in the order they were due; -1 for a request not
+     * answered within a minute after the last was due.
      */
-    private void latency(String base, int perSecond, long undelivered) throws Exception {
-        int total = (int) (perSecond * phase.toSeconds());
-        // by request, in the order they were due; a request not answered has none
+    private long[] latency(HttpClient client, int perSecond, Duration length, Timestamps acked) throws Exception {
+        int total = (int) (perSecond * length.toSeconds());
         long[] latencies = new long[total];
         Arrays.fill(latencies, -1);
         CountDownLatch done = new CountDownLatch(total);
-        URI uri = URI.create(base);
-        HttpClient client = load.createHttpClient(new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true)
-                .setTcpNoDelay(true).setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()));
         ScheduledExecutorService clock = Executors.newScheduledThreadPool(1);
         long start = System.nanoTime() + 50_000_000;
         long interval = 1_000_000_000L / perSecond;
@@ -277,21 +294,22 @@ public final class Bench {
                     long now = System.nanoTime();
                     latencies[request] = now - due;
                     if (answer.succeeded() && answer.result() == 200) {
-                        streamAckedAt.putIfAbsent(ids[0], now);
+                        acked.putIfAbsent(ids[0], now);
                     }
                     done.countDown();
                 });
             }), due - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
-        boolean answered = done.await(phase.toSeconds() + 60, TimeUnit.SECONDS);
+        done.await(length.toSeconds() + 60, TimeUnit.SECONDS);
         clock.shutdown();
-        client.close();
-        String state = (undelivered == 0 ? "on a drained bundle" : "while " + undelivered + " events of the phases wait for delivery")
-                + (answered ? "" : "; " + done.getCount() + " requests not answered within a minute");
-        row("ack latency at " + perSecond + " requests/s (open loop)", percentiles(latencies, 0), total + " requests, " + state);
-        // the client starts with no connection: in the first second it opens them under load
-        row("the same, from the second second on", percentiles(latencies, Math.min(perSecond, total - 1)),
-                "without the first second, in which the client opens its connections");
+        return latencies;
+    }
+
+    /** The open-loop client: up to 256 connections, opened as the load needs them. */
+    private HttpClient openLoopClient(String base) {
+        URI uri = URI.create(base);
+        return load.createHttpClient(new HttpClientOptions().setMaxPoolSize(256).setKeepAlive(true)
+                .setTcpNoDelay(true).setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()));
     }
 
     private static String percentiles(long[] latencies, int from) {
@@ -302,8 +320,10 @@ public final class Bench {
             }
         }
         Collections.sort(sorted);
+        int unanswered = latencies.length - from - sorted.size();
         return String.format(Locale.ROOT, "p50 %.2f ms, p99 %.2f ms, p999 %.2f ms",
-                percentile(sorted, 0.50), percentile(sorted, 0.99), percentile(sorted, 0.999));
+                percentile(sorted, 0.50), percentile(sorted, 0.99), percentile(sorted, 0.999))
+                + (unanswered == 0 ? "" : ", " + unanswered + " not answered");
     }
 
     /** POSTs a body with the write key; completes with the status. */
@@ -316,7 +336,7 @@ public final class Bench {
     }
 
     /**
-     * Waits (at most 60 s) for the events of the closed-loop phases to reach the sink: calls/s over
+     * Waits (at most 45 s) for the events of the closed-loop phases to reach the sink: calls/s over
      * the phases and the drain (from the first call to the last), the rate of the drain alone (ingest
      * stopped), and acknowledgement-to-delivery latency of those events, which queued behind the
      * backlog the phases built. Routing and delivery run behind ingest, so the phases can leave more
@@ -324,7 +344,7 @@ public final class Bench {
      */
     private long drain(Sink sink, long ingestEnded, long pid, double[] cpuAtIngestEnd) throws Exception {
         long expected = ackedAt.count();
-        Duration longest = Duration.ofSeconds(smoke ? 20 : 60);
+        Duration longest = Duration.ofSeconds(smoke ? 20 : 45);
         awaitArrivals(sink, ackedAt, longest);
         double[] cpuAtDrainEnd = cpuSeconds(pid);
         List<Long> arrivals = new ArrayList<>();
@@ -353,19 +373,13 @@ public final class Bench {
     }
 
     /**
-     * Waits (at most 30 s) for the events of the latency phase; their acknowledgement-to-delivery
-     * latency. Not when events of the phases before are still undelivered: the stream is queued
-     * behind them.
+     * Waits (at most 30 s) for the events of the steady latency phase; their acknowledgement-to-delivery
+     * latency.
      */
-    private void deliveryOfTheStream(Sink sink, long undelivered) throws Exception {
-        if (undelivered > 0) {
-            row("acknowledgement to delivery at 1000 requests/s", "not measured",
-                    "queued behind the " + undelivered + " events of the phases not yet delivered");
-            return;
-        }
+    private void deliveryOfTheStream(Sink sink) throws Exception {
         awaitArrivals(sink, streamAckedAt, Duration.ofSeconds(smoke ? 10 : 30));
         long delivered = streamAckedAt.ids().filter(id -> sink.arrivals.get(id) != Timestamps.NONE).count();
-        row("acknowledgement to delivery at 1000 requests/s", delays(sink, streamAckedAt),
+        row("acknowledgement to delivery at 1000 requests/s, steady", delays(sink, streamAckedAt),
                 delivered + " of " + streamAckedAt.count() + " acknowledged events delivered");
     }
 
