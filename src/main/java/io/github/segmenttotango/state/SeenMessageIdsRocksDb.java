@@ -41,8 +41,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * sorted into files in the background; a look-up of a key never seen is answered by the files' Bloom
  * filters, mostly without reading them. Measured with batches of 5,000 random ids: about 15 ms a batch
  * (look-up and write) at 3 million ids and 27 ms at 10 million, where the table in H2 took 190 to 290
- * ms at 0.1 to 2 million and rewrote most of its pages with each batch (README, "Dedup with random
- * messageIds").
+ * ms at 0.1 to 2 million and rewrote most of its pages with each batch (bench/README.md,
+ * 2026-11-28).
  *
  * <p>Durability: a write returns once it is in the write-ahead log's file (the operating system's
  * cache, not forced to the disk), so a crash of the process loses nothing, as with the state

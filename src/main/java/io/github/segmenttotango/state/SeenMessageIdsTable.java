@@ -22,8 +22,8 @@ import java.util.UUID;
  * batch of statements remembers the new ones.
  *
  * <p>Random ids land all over the table's B-tree, and H2 writes every page a commit touched anew:
- * past a million rows, a batch of 5,000 ids rewrites most of the table (measured: README, "Dedup with
- * random messageIds"). The RocksDB store ({@link SeenMessageIdsRocksDb}) is the default for that reason.
+ * past a million rows, a batch of 5,000 ids rewrites most of the table (measured: bench/README.md,
+ * 2026-11-28, and "Dedup with random messageIds"). The RocksDB store ({@link SeenMessageIdsRocksDb}) is the default for that reason.
  */
 public final class SeenMessageIdsTable extends SeenMessageIds {
 
