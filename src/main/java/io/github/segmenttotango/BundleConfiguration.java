@@ -162,7 +162,7 @@ public class BundleConfiguration implements CamelConfiguration {
         }
         SeenMessageIdsRocksDb store;
         try {
-            store = new SeenMessageIdsRocksDb(settings.dataDir().resolve("dedup"), window, clock);
+            store = new SeenMessageIdsRocksDb(settings.dataDir().resolve("dedup"), settings.dataDir().resolve("native"), window, clock);
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("segment.dedup-store (SEGMENT_DEDUP_STORE) " + BundleSettings.DEDUP_IN_ROCKSDB
                     + " cannot be used: " + e.getMessage() + "; " + BundleSettings.DEDUP_IN_STATE_DATABASE + " keeps the window in the state database", e);

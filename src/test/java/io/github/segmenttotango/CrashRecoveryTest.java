@@ -106,6 +106,10 @@ class CrashRecoveryTest {
                 totango.await(r -> "After".equals(r.param("sdr_a")), 1);
                 assertEquals(1, totango.received().stream().filter(r -> "Once".equals(r.param("sdr_a"))).count(),
                         "the event sent again after the restart was delivered twice");
+                try (var copies = Files.list(data.resolve("native"))) {
+                    assertEquals(1, copies.filter(f -> f.getFileName().toString().startsWith("librocksdbjni")).count(),
+                            "the dedup store's native library: the copy the killed process left was replaced, not kept beside");
+                }
             }
         }
     }

@@ -10,7 +10,6 @@ import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
 import org.rocksdb.Priority;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.TtlDB;
 import org.rocksdb.WriteBatch;
@@ -71,20 +70,15 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
     private boolean closed;
 
     /**
-     * Opens (or creates) the store in {@code folder}.
+     * Opens (or creates) the store in {@code folder}, RocksDB's native library unpacked into {@code libraryFolder}.
      *
      * @throws IllegalStateException when the store cannot be opened: the native library does not load
      *     on this machine, another process holds the folder, the folder cannot be written
      */
-    public SeenMessageIdsRocksDb(Path folder, Duration window, Clock clock) {
+    public SeenMessageIdsRocksDb(Path folder, Path libraryFolder, Duration window, Clock clock) {
         super(window, clock);
         this.folder = folder;
-        try {
-            RocksDB.loadLibrary();
-        } catch (Throwable e) {
-            throw new IllegalStateException("RocksDB's native library does not load on this machine (" + e
-                    + "); it unpacks into java.io.tmpdir, which must allow programs to run, or into ROCKSDB_SHAREDLIB_DIR");
-        }
+        RocksDbLibrary.load(libraryFolder);
         // the store's flushes and compactions run behind ingest, like the reader they serve (BackgroundWork)
         Env.getDefault().lowerThreadPoolCPUPriority(Priority.LOW).lowerThreadPoolCPUPriority(Priority.HIGH);
         writes = new WriteOptions();

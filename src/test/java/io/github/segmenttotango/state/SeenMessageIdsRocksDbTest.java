@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SeenMessageIdsRocksDbTest extends SeenMessageIdsContract {
 
     private final Path folder = scratchFolder();
-    private SeenMessageIdsRocksDb seen = new SeenMessageIdsRocksDb(folder, WINDOW, clock);
+    private SeenMessageIdsRocksDb seen = new SeenMessageIdsRocksDb(folder.resolve("dedup"), folder.resolve("native"), WINDOW, clock);
 
     @Override
     SeenMessageIds seen() {
@@ -39,7 +39,7 @@ class SeenMessageIdsRocksDbTest extends SeenMessageIdsContract {
     void theIdsSeenSurviveARestart() {
         seen.remember(List.of(event("kept-1")));
         seen.stop();
-        seen = new SeenMessageIdsRocksDb(folder, WINDOW, clock);
+        seen = new SeenMessageIdsRocksDb(folder.resolve("dedup"), folder.resolve("native"), WINDOW, clock);
         assertEquals(List.of(), seen.unseen(List.of(event("kept-1"))));
     }
 
@@ -84,8 +84,8 @@ class SeenMessageIdsRocksDbTest extends SeenMessageIdsContract {
     @Test
     void aSecondStoreOnTheSameFolderIsRefusedWithTheReason() {
         IllegalStateException refused = assertThrows(IllegalStateException.class,
-                () -> new SeenMessageIdsRocksDb(folder, WINDOW, clock));
-        assertTrue(refused.getMessage().contains(folder.toString()) && refused.getMessage().contains("LOCK"), refused.getMessage());
+                () -> new SeenMessageIdsRocksDb(folder.resolve("dedup"), folder.resolve("native"), WINDOW, clock));
+        assertTrue(refused.getMessage().contains(folder.resolve("dedup").toString()) && refused.getMessage().contains("LOCK"), refused.getMessage());
     }
 
     @Test
