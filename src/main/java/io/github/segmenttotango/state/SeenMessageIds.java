@@ -64,7 +64,7 @@ public abstract class SeenMessageIds {
         if (distinct.isEmpty()) {
             return events;
         }
-        Set<UUID> seen = seenSince(new ArrayList<>(distinct), clock.millis() - window.toMillis());
+        Set<UUID> seen = seenSince(new ArrayList<>(distinct), windowStart());
         List<ObjectNode> unseen = new ArrayList<>(events.size());
         Set<UUID> taken = new HashSet<>();
         for (int i = 0; i < events.size(); i++) {
@@ -105,10 +105,6 @@ public abstract class SeenMessageIds {
     /** The first instant of the window: ids seen before it are new again. */
     protected final long windowStart() {
         return clock.millis() - window.toMillis();
-    }
-
-    protected final Duration window() {
-        return window;
     }
 
     /** The key a messageId is kept under: the first 128 bits of its SHA-256 (UTF-8); null for none. */

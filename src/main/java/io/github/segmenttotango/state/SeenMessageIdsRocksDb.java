@@ -78,6 +78,8 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
     public SeenMessageIdsRocksDb(Path folder, Path libraryFolder, Duration window, Clock clock) {
         super(window, clock);
         this.folder = folder;
+        // TtlDB takes its time to live as an int of seconds; 0 or less would mean forever
+        int ttlSeconds = (int) Math.min(Integer.MAX_VALUE, Math.max(1, window.toSeconds()));
         RocksDbLibrary.load(libraryFolder);
         // the store's flushes and compactions run behind ingest, like the reader they serve (BackgroundWork)
         Env.getDefault().lowerThreadPoolCPUPriority(Priority.LOW).lowerThreadPoolCPUPriority(Priority.HIGH);
@@ -96,7 +98,7 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
                 .setMaxLogFileSize(1L << 20)
                 .setStatsDumpPeriodSec(0)
                 // files whose keys all left the window are compacted (and the keys dropped) even when few new keys come
-                .setTtl(window.toSeconds())
+                .setTtl(ttlSeconds)
                 // indexes and filters in the block cache, partitioned, so that memory stays bounded however many ids the window holds
                 .setTableFormatConfig(new BlockBasedTableConfig()
                         .setBlockCache(cache)
@@ -108,7 +110,7 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
                         .setIndexType(IndexType.kTwoLevelIndexSearch)
                         .setMetadataBlockSize(4096));
         try {
-            db = TtlDB.open(options, folder.toString(), (int) Math.min(Integer.MAX_VALUE, Math.max(1, window.toSeconds())), false);
+            db = TtlDB.open(options, folder.toString(), ttlSeconds, false);
         } catch (RocksDBException e) {
             closeOptions();
             throw new IllegalStateException("Could not open the dedup store in " + folder + ": " + e.getMessage(), e);

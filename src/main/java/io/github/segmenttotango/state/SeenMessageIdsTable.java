@@ -36,6 +36,8 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
     private static final Logger LOG = LoggerFactory.getLogger(SeenMessageIdsTable.class);
     /** Ids per query (H2 takes many more; this keeps each statement small). */
     private static final int CHUNK = 500;
+    /** Remembers a key with the time it was seen; a key seen before takes the new time. */
+    private static final String MERGE = "MERGE INTO seen_message_key (message_key, seen_at) KEY (message_key) VALUES (?, ?)";
 
     private final DataSource dataSource;
 
@@ -77,8 +79,7 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
         long moved = 0;
         try (Connection writing = dataSource.getConnection(); Statement read = connection.createStatement();
                 ResultSet rows = read.executeQuery("SELECT message_id, seen_at FROM " + TEXT_TABLE);
-                PreparedStatement merge = writing.prepareStatement(
-                        "MERGE INTO seen_message_key (message_key, seen_at) KEY (message_key) VALUES (?, ?)")) {
+                PreparedStatement merge = writing.prepareStatement(MERGE)) {
             writing.setAutoCommit(false);
             while (rows.next()) {
                 merge.setObject(1, keyOfStoredId(rows.getString(1)));
@@ -99,7 +100,7 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
     }
 
     /** What each key the table remembers within the window, with the time it was seen. */
-    public interface Row {
+    interface Row {
         void accept(UUID key, long seenAt);
     }
 
@@ -135,8 +136,7 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
     protected void rememberAt(List<UUID> keys, long seenAt) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement merge = connection.prepareStatement(
-                    "MERGE INTO seen_message_key (message_key, seen_at) KEY (message_key) VALUES (?, ?)")) {
+            try (PreparedStatement merge = connection.prepareStatement(MERGE)) {
                 for (UUID key : keys) {
                     merge.setObject(1, key);
                     merge.setLong(2, seenAt);

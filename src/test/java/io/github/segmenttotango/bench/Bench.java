@@ -141,9 +141,8 @@ public final class Bench {
                         compiler, 100 * compiler / Math.max(0.001, cpuAfter[0] - cpuBefore[0])),
                         "from /proc: CPU the JIT still takes after the warm-up is not the bundle's own work");
             }
-            // the backlog of the ingest phases drains first, for a minute at most: the latency is then
-            // that of a bundle taking 1,000 requests/s, or, when a backlog is left, of one working it
-            // off behind its answers (the row says which)
+            // the backlog of the ingest phases drains first, for 45 s at most; the latency after it is
+            // that of a bundle working off what is left behind its answers, or of a drained one (the row says which)
             long undelivered = drain(sink, System.nanoTime(), bundle.pid(), cpuAfter);
             HttpClient behindClient = openLoopClient(base);
             long[] behind = latency(behindClient, 1000, phase, new Timestamps());
