@@ -139,10 +139,10 @@ class FileDropTest {
     @Test
     void aBadLineIsRefusedAloneWithItsLineNumber() throws Exception {
         drop("mixed.ndjson", track("bad-line-u", "First") + "\n{\"type\":\"track\",\"userId\":\"bad-line-u\",\"event\":\n"
-                + "{\"type\":\"track\",\"userId\":\"bad-line-u\",\"messageId\":\"no-event-name\"}\n\n" + track("bad-line-u", "Last") + "\n");
+                + "{\"type\":\"group\",\"userId\":\"bad-line-u\",\"messageId\":\"no-group-id\"}\n\n" + track("bad-line-u", "Last") + "\n");
         assertEquals(List.of("First", "Last"), activities("bad-line-u", 2));
-        JsonNode noName = bundle.awaitDeadLetter("invalid_event", "no-event-name");
-        assertEquals("line 3: the track event has no event name", noName.path("detail").asText());
+        JsonNode noName = bundle.awaitDeadLetter("invalid_event", "no-group-id");
+        assertEquals("line 3: the group event has no groupId", noName.path("detail").asText());
         assertEquals("inbox:mixed.ndjson", noName.path("source").asText());
         JsonNode notJson = bundle.deadLetters().stream().filter(l -> l.path("detail").asText().startsWith("line 2: not valid JSON"))
                 .findFirst().orElseThrow(() -> new AssertionError("no dead letter for line 2: " + bundle.deadLetters()));

@@ -172,6 +172,8 @@ class MappingThroughRoutesTest {
                 {"anonymousId":"anon-1","name":"Pricing"}""");
         Received page = totango.await(r -> "Viewed Pricing Page".equals(r.param("sdr_a")) && "anon-1".equals(r.param("sdr_u")), 1).get(0);
         assertEquals("anon-g", page.param("sdr_o"));
+        Received group = totango.await(r -> "anon-g".equals(r.param("sdr_o")) && r.param("sdr_a") == null, 1).get(0);
+        assertEquals("anon-1", group.param("sdr_u"), "spec §2: the anonymousId is the user of an anonymous group call");
     }
 
     @Test

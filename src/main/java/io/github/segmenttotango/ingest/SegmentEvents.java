@@ -61,9 +61,6 @@ public final class SegmentEvents {
         if (messageId != null && messageId.length() > MAX_MESSAGE_ID) {
             return "messageId is longer than " + MAX_MESSAGE_ID + " characters";
         }
-        if (type.equals("track") && text(event.get("event")) == null) {
-            return "the track event has no event name";
-        }
         if (type.equals("group") && text(event.get("groupId")) == null) {
             return "the group event has no groupId";
         }

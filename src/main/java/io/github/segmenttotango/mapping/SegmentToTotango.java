@@ -111,7 +111,7 @@ public final class SegmentToTotango {
     /** group (spec §3, §4): the account call, and the product account call when a product is configured. */
     public List<TotangoCall> group(JsonNode event) {
         String groupId = text(event.get("groupId"));
-        String userId = text(event.get("userId"));
+        String user = userOf(event);
         JsonNode traits = event.get("traits");
         JsonNode options = totangoOptions(event);
         JsonNode product = options.path("product");
@@ -119,14 +119,14 @@ public final class SegmentToTotango {
         boolean hierarchy = !options.path("enableHierarchy").isBoolean() || options.get("enableHierarchy").booleanValue();
 
         if (productId != null && !hierarchy) {
-            Map<String, String> only = start(productAccountId(groupId, product), userId);
+            Map<String, String> only = start(productAccountId(groupId, product), user);
             putAccountTraits(only, traits);
             only.put(PRODUCT_ID, productId);
             putDefaultPlan(only, traits);
             return List.of(call(event, only));
         }
 
-        Map<String, String> account = start(groupId, userId);
+        Map<String, String> account = start(groupId, user);
         putAccountTraits(account, traits);
         String parentId = text(options.path("parent").get("id"));
         if (parentId != null) {
@@ -137,7 +137,7 @@ public final class SegmentToTotango {
             return List.of(call(event, account));
         }
 
-        Map<String, String> productAccount = start(productAccountId(groupId, product), userId);
+        Map<String, String> productAccount = start(productAccountId(groupId, product), user);
         productAccount.put(PRODUCT_ID, productId);
         productAccount.put(PARENT_ID, groupId);
         AttributeEncoder.putAll(productAccount, ACCOUNT_ATTRIBUTE, product, PRODUCT_SPECIAL_FIELDS);

@@ -72,6 +72,27 @@ class SegmentToTotangoTest {
     }
 
     @Test
+    void theUserOfEveryCallIsTheUserIdElseTheAnonymousId() {
+        JsonNode anonymousGroup = event("""
+                {"type":"group","anonymousId":"anon-1","groupId":"g","integrations":{"Totango":{"product":{"id":"p"}}}}""");
+        assertEquals(List.of("anon-1", "anon-1"), mapping.group(anonymousGroup).stream().map(c -> c.params().get("sdr_u")).toList(),
+                "spec §2: sdr_u on the account and the product account call");
+        JsonNode both = event("""
+                {"type":"group","userId":"u1","anonymousId":"anon-1","groupId":"g"}""");
+        assertEquals("u1", only(mapping.group(both)).get("sdr_u"));
+    }
+
+    @Test
+    void aTrackWithoutEventNameIsSentAsUnknown() {
+        for (String track : List.of("{\"type\":\"track\",\"userId\":\"u\"}", "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"\"}",
+                "{\"type\":\"track\",\"userId\":\"u\",\"event\":null,\"properties\":{\"category\":\"\"}}")) {
+            Map<String, String> params = only(mapping.track(event(track), "g"));
+            assertEquals("Unknown", params.get("sdr_a"), track);
+            assertEquals("Unknown", params.get("sdr_m"), track);
+        }
+    }
+
+    @Test
     void example5_namedPage() {
         JsonNode page = event("""
                 {"type":"page","userId":"u2","name":"Signup","context":{"groupId":"g2"}}""");
@@ -123,10 +144,9 @@ class SegmentToTotangoTest {
     void separatorAndDefaultPlanAreSettings() {
         SegmentToTotango custom = new SegmentToTotango(new MappingSettings("", true, true, false, "--"));
         JsonNode group = event("""
-                {"groupId":"g","integrations":{"Totango":{"product":{"id":"p"}}}}""");
+                {"groupId":"g","userId":"u","integrations":{"Totango":{"product":{"id":"p"}}}}""");
         List<TotangoCall> calls = custom.group(group);
         assertFalse(calls.get(0).params().containsKey("sdr_o.plan"), "an empty default plan sends none");
-        assertFalse(calls.get(0).params().containsKey("sdr_u"), "no userId, no sdr_u on a group call");
         assertEquals("g--p", calls.get(1).account());
     }
 
