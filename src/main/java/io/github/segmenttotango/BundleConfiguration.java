@@ -9,6 +9,7 @@ import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.EventsQueueWriter;
+import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -75,7 +76,7 @@ public class BundleConfiguration implements CamelConfiguration {
     private static final int EVENTS_MESSAGE_BYTES = 96 * 1024;
 
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
         checkPortIsFree(properties.resolveProperty("camel.server.host").orElse("0.0.0.0"),
@@ -100,6 +101,8 @@ public class BundleConfiguration implements CamelConfiguration {
         startQueue(context, settings);
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        // called when the HTTP server is up, before the routes start
+        context.addStartupListener((started, alreadyStarted) -> JsonBodyUnderAnyContentType.install(started));
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         ProducerTemplate sends = context.createProducerTemplate();
         addService(context, sends, "the events queue's sender");

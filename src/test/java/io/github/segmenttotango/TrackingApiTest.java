@@ -158,14 +158,31 @@ class TrackingApiTest {
     }
 
     @Test
-    void formsAndMultipartAreRefusedWith415NeverA500() {
+    void aJsonBodyIsReadUnderAnyContentTypeButMultipart() throws IOException {
+        String json = "{\"userId\":\"ctype-u\",\"event\":\"%s\",\"context\":{\"groupId\":\"g\"}}";
+        List<String> types = List.of("application/x-www-form-urlencoded", "text/plain", "application/xml",
+                "application/json; charset=ISO-8859-1", "application/octet-stream", "none");
+        for (String type : types) {
+            HttpRequest.Builder request = type.equals("none")
+                    ? bundle.request("/v1/track").header("Authorization", RunningBundle.basic(RunningBundle.WRITE_KEY))
+                    : post("/v1/track", type);
+            HttpResponse<String> response = bundle.send(request.POST(BodyPublishers.ofString(json.formatted(type))).build());
+            assertEquals(200, response.statusCode(), type + ": " + response.body());
+        }
+        HttpResponse<String> zippedForm = bundle.send(post("/v1/batch", "application/x-www-form-urlencoded").header("Content-Encoding", "gzip")
+                .POST(BodyPublishers.ofByteArray(gzip("{\"batch\":[%s]}".formatted(json.formatted("zipped form").replace("{\"userId", "{\"type\":\"track\",\"userId"))
+                        .getBytes(StandardCharsets.UTF_8)))).build());
+        assertEquals(200, zippedForm.statusCode(), zippedForm.body());
+        List<String> expected = new java.util.ArrayList<>(types);
+        expected.add("zipped form");
+        assertEquals(expected, totango.awaitUser("ctype-u", expected.size()).stream().map(c -> c.param("sdr_a")).toList());
+
         assertRefused(bundle.send(post("/v1/track", "application/x-www-form-urlencoded")
-                .POST(BodyPublishers.ofString("a=b&{}=c&CamelHttpUri=http://evil")).build()), 415, "unsupported_media_type");
+                .POST(BodyPublishers.ofString("a=b&{}=c&CamelHttpUri=http://evil")).build()), 400, "invalid_json");
+        assertRefused(bundle.send(post("/v1/track", "text/plain").POST(BodyPublishers.ofString("<a/>")).build()), 400, "invalid_json");
         assertRefused(bundle.send(post("/v1/track", "multipart/form-data; boundary=XyZ")
                 .POST(BodyPublishers.ofString("--XyZ\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\nv\r\n--XyZ--\r\n")).build()),
                 415, "unsupported_media_type");
-        assertRefused(bundle.send(post("/v1/track", "application/xml").POST(BodyPublishers.ofString("<a/>")).build()), 415,
-                "unsupported_media_type");
     }
 
     @Test
@@ -203,20 +220,35 @@ class TrackingApiTest {
         HttpResponse<String> response = send("/v1/batch", """
                 {"batch":[
                   {"type":"track","userId":"mix-u","event":"Good 1","context":{"groupId":"g"}},
-                  {"type":"track","userId":"mix-u","messageId":"bad-no-event"},
+                  {"type":"group","userId":"mix-u","messageId":"bad-no-group"},
                   {"type":"track","event":"no user","messageId":"bad-no-user"},
                   {"event":"no type","userId":"mix-u","messageId":"bad-no-type"},
                   {"type":"track","userId":"mix-u","event":"Good 2","context":{"groupId":"g"}}
                 ]}""");
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(response.body().contains("\"accepted\":2") && response.body().contains("\"rejected\":3"), response.body());
-        assertTrue(response.body().contains("the track event has no event name"), response.body());
+        assertTrue(response.body().contains("the group event has no groupId"), response.body());
         assertEquals(List.of("Good 1", "Good 2"), totango.awaitUser("mix-u", 2).stream().map(c -> c.param("sdr_a")).toList());
-        assertEquals("event 1: the track event has no event name", bundle.awaitDeadLetter("invalid_event", "bad-no-event").path("detail").asText());
+        assertEquals("event 1: the group event has no groupId", bundle.awaitDeadLetter("invalid_event", "bad-no-group").path("detail").asText());
         bundle.awaitDeadLetter("invalid_event", "bad-no-user");
         bundle.awaitDeadLetter("invalid_event", "bad-no-type");
-        HttpResponse<String> allBad = send("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"userId\":\"mix-u\"}]}");
+        HttpResponse<String> allBad = send("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"event\":\"no user\"}]}");
         assertRefused(allBad, 400, "invalid_events");
+    }
+
+    @Test
+    void aTrackWithoutEventNameIsSentAsUnknown() {
+        HttpResponse<String> response = send("/v1/batch", """
+                {"batch":[
+                  {"type":"track","userId":"unknown-u","messageId":"no-event","context":{"groupId":"g"}},
+                  {"type":"track","userId":"unknown-u","event":"","messageId":"empty-event","context":{"groupId":"g"}}
+                ]}""");
+        assertEquals(200, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"accepted\":2"), response.body());
+        assertEquals(200, send("/v1/track", "{\"userId\":\"unknown-u\",\"context\":{\"groupId\":\"g\"}}").statusCode());
+        List<TotangoStandIn.Received> calls = totango.awaitUser("unknown-u", 3);
+        assertEquals(List.of("Unknown", "Unknown", "Unknown"), calls.stream().map(c -> c.param("sdr_a")).toList());
+        assertEquals(List.of("Unknown", "Unknown", "Unknown"), calls.stream().map(c -> c.param("sdr_m")).toList());
     }
 
     @Test

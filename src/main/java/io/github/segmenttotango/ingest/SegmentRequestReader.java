@@ -106,14 +106,20 @@ public final class SegmentRequestReader {
 
     // ---------------------------------------------------------------- bytes
 
+    /**
+     * Segment's and RudderStack's servers read the body as JSON whatever the Content-Type says, and
+     * clients rely on it (RudderStack's Node SDK sends {@code application/x-www-form-urlencoded},
+     * analytics.js {@code text/plain}): so does this one. Only multipart is refused, as it cannot be a
+     * JSON body.
+     */
     private static void checkContentType(String contentType) {
         if (contentType == null || contentType.isBlank()) {
             return;
         }
         String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        if (!type.equals("application/json") && !type.equals("text/plain")) {
+        if (type.startsWith("multipart/")) {
             throw new IngestException(415, "unsupported_media_type",
-                    "Content-Type must be application/json or text/plain, not " + truncate(type, 80));
+                    "Send the events as a JSON body (any Content-Type but multipart), not " + truncate(type, 80));
         }
     }
 
