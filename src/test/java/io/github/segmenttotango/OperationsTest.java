@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,22 +40,30 @@ class OperationsTest {
                     {"batch":[{"type":"track","userId":"m-u","event":"Retried then refused","messageId":"m-2","context":{"groupId":"g"}},
                               {"type":"track","userId":"m-u","event":"Delivered","messageId":"m-1","context":{"groupId":"g"}},
                               {"type":"identify","userId":"m-u","messageId":"m-3","context":{"groupId":"g"}},
-                              {"type":"track","userId":"m-u","messageId":"m-4"}]}""").statusCode());
+                              {"type":"group","userId":"m-u","messageId":"m-4"}]}""").statusCode());
+            StringBuilder hostile = new StringBuilder("{\"batch\":[");
+            for (int i = 0; i < 50; i++) {
+                hostile.append(i == 0 ? "" : ",").append("{\"type\":\"evil-").append(i).append("\\n# x{y=\\\"z\\\"} 1\",\"userId\":\"m-u\"}");
+            }
+            HttpResponse<String> refused = bundle.post("/v1/batch", hostile.append("]}").toString());
+            assertEquals(400, refused.statusCode(), refused.body());
             bundle.awaitDeadLetter("totango_4xx", "m-2");
             totango.await(r -> r.status() == 200 && "m-u".equals(r.param("sdr_u")), 2);
             String metrics = "";
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (System.nanoTime() < deadline) {
                 metrics = bundle.send(bundle.request("/observe/metrics").GET().build()).body();
-                if (metrics.contains("totango_calls_delivered_total 2.0")) {
+                if (metrics.contains("totango_calls_delivered_total 2.0") && metrics.contains("totango_delivery_backlog 0.0")) {
                     break;
                 }
                 TotangoStandIn.sleep(100);
             }
             assertTrue(metrics.contains("segment_events_received_total{type=\"track\"} 2.0"), metrics);
             assertTrue(metrics.contains("segment_events_accepted_total{type=\"identify\"} 1.0"), metrics);
-            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"invalid_event\",type=\"track\"} 1.0"), metrics);
-            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"totango_4xx\",type=\"null\"} 1.0"), metrics);
+            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"invalid_event\",type=\"group\"} 1.0"), metrics);
+            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"invalid_event\",type=\"other\"} 50.0"), metrics);
+            assertFalse(metrics.contains("evil"), "no value a client sends becomes a label: " + metrics);
+            assertTrue(metrics.contains("segment_dead_letters_total{reason=\"totango_4xx\",type=\"none\"} 1.0"), metrics);
             assertTrue(metrics.contains("totango_calls_retried_total 1.0"), metrics);
             assertTrue(metrics.contains("totango_calls_delivered_total 2.0"), metrics);
             assertTrue(metrics.contains("totango_delivery_latency_seconds_count 2"), metrics);

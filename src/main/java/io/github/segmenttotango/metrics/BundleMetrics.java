@@ -15,6 +15,7 @@ import org.apache.camel.Processor;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -49,17 +50,38 @@ public final class BundleMetrics {
 
     private static final MeterRegistry FALLBACK = new SimpleMeterRegistry();
 
+    /** The call types the Tracking API knows: the only values the {@code type} label takes, besides {@link #OTHER}. */
+    static final Set<String> CALL_TYPES = Set.of("identify", "group", "track", "page", "screen", "alias");
+    /** The dead-letter reasons the bundle gives: the only values the {@code reason} label takes, besides {@link #OTHER}. */
+    static final Set<String> REASONS = Set.of("invalid_event", "no_account", "processing_error", "unreadable_message",
+            "retries_exhausted", "totango_4xx");
+    static final String OTHER = "other";
+    /** The {@code type} of a dead letter that holds no event (a failed Totango call, an unreadable message). */
+    static final String NONE = "none";
+
+    /**
+     * A label value from a closed set: no value that a client sends becomes a label (each distinct
+     * value would be a time series kept for ever, so a client could fill the heap).
+     */
+    static String label(String value, Set<String> allowed) {
+        return value != null && allowed.contains(value) ? value : OTHER;
+    }
+
+    private static String typeOf(JsonNode event) {
+        return label(event == null ? null : SegmentToTotango.callType(event), CALL_TYPES);
+    }
+
     /** Counts the events of a request or file chunk, by type, before dedup. */
     public void received(List<? extends JsonNode> events) {
         for (JsonNode event : events) {
             Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
-                    .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
+                    .tag("type", typeOf(event)).register(registry()).increment();
         }
     }
 
     public void accepted(JsonNode event) {
         Counter.builder("segment.events.accepted").description("Segment events accepted once (after dedup)")
-                .tag("type", String.valueOf(SegmentToTotango.callType(event))).register(registry()).increment();
+                .tag("type", typeOf(event)).register(registry()).increment();
     }
 
     /** {@link #accepted} as a route step (the event is the body), without bean binding per event. */
@@ -74,7 +96,7 @@ public final class BundleMetrics {
 
     public void deadLettered(String reason, String type) {
         Counter.builder("segment.dead.letters").description("Events and calls kept as dead letters, by reason")
-                .tag("reason", String.valueOf(reason)).tag("type", String.valueOf(type)).register(registry()).increment();
+                .tag("reason", label(reason, REASONS)).tag("type", type == null ? NONE : label(type, CALL_TYPES)).register(registry()).increment();
     }
 
     public void delivered(Long queuedAt) {
@@ -103,7 +125,7 @@ public final class BundleMetrics {
         Gauge.builder("segment.requests.queued", queuedRequests)
                 .description("Requests and file chunks whose events wait on the events queue to be routed").register(registry());
         Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
-        for (String type : new String[] {"identify", "group", "track", "page", "screen", "alias"}) {
+        for (String type : CALL_TYPES) {
             Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
                     .tag("type", type).register(registry());
         }
