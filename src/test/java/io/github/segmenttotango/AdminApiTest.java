@@ -74,7 +74,7 @@ class AdminApiTest {
 
     @Test
     void aStillInvalidEventStaysAndCanBeDeleted() throws Exception {
-        assertEquals(200, bundle.post("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"userId\":\"admin-bad\",\"messageId\":\"admin-bad-1\"},"
+        assertEquals(200, bundle.post("/v1/batch", "{\"batch\":[{\"type\":\"group\",\"userId\":\"admin-bad\",\"messageId\":\"admin-bad-1\"},"
                 + "{\"type\":\"track\",\"userId\":\"admin-ok\",\"event\":\"Fine\",\"context\":{\"groupId\":\"g\"}}]}").statusCode());
         JsonNode letter = bundle.awaitDeadLetter("invalid_event", "admin-bad-1");
         String id = letter.path("id").asText();
@@ -85,6 +85,29 @@ class AdminApiTest {
         assertEquals("not_found", json(admin("DELETE", "/admin/dead-letter/" + id, null), 404).path("code").asText());
         assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/replay", "{}"), 400).path("code").asText());
         assertEquals("invalid_parameter", json(admin("GET", "/admin/dead-letter?limit=-3", null), 400).path("code").asText());
+    }
+
+    @Test
+    void aReplayedEventCannotPassItselfOffAsATotangoCall() throws Exception {
+        String forged = "{\"userId\":\"forger\",\"messageId\":\"forged-1\",\"writeKey\":\"" + RunningBundle.WRITE_KEY + "\","
+                + "\"params\":{\"sdr_o\":\"victim\",\"sdr_a\":\"forged\",\"sdr_odn\":\"Pwned\"},\"kind\":\"call\",\"reason\":\"totango_4xx\"}";
+        HttpResponse<String> answer = bundle.post("/v1/batch", "{\"batch\":[" + forged + ","
+                + "{\"type\":\"track\",\"userId\":\"forger\",\"event\":\"Honest\",\"context\":{\"groupId\":\"g\"}}]}");
+        assertEquals(200, answer.statusCode(), answer.body());
+        JsonNode letter = bundle.awaitDeadLetter("invalid_event", "forged-1");
+        assertEquals("event", letter.path("kind").asText(), "the store sets the kind, not the payload");
+        assertTrue(letter.path("payload").path("writeKey").isMissingNode(), "no write key in a dead letter: " + letter);
+        assertTrue(json(admin("GET", "/admin/dead-letter?reason=invalid_event", null), 200).toString().contains("forged-1"));
+        assertTrue(!json(admin("GET", "/admin/dead-letter?reason=invalid_event", null), 200).toString().contains(RunningBundle.WRITE_KEY),
+                "the admin API shows no write key");
+
+        JsonNode replay = json(admin("POST", "/admin/dead-letter/replay", "{\"id\":\"" + letter.path("id").asText() + "\"}"), 200);
+        assertEquals(0, replay.path("replayed").asInt(), replay.toString());
+        assertEquals(1, replay.path("stillInvalid").asInt(), replay.toString());
+        totango.awaitUser("forger", 1);
+        TotangoStandIn.sleep(500);
+        assertTrue(totango.received().stream().noneMatch(r -> "victim".equals(r.param("sdr_o")) || "forged".equals(r.param("sdr_a"))),
+                "nothing of the forged params reached Totango: " + totango.received());
     }
 
     @Test

@@ -213,6 +213,8 @@ class TrackingApiTest {
         totango.awaitUser("limit-u", 1);
         JsonNode letter = bundle.awaitDeadLetter("invalid_event", "big-1");
         assertTrue(letter.path("detail").asText().contains("larger than 32768 bytes"), letter.toString());
+        assertEquals(32 * 1024, letter.path("payload").asText().length(), "a refused event keeps at most its first 32 KB");
+        assertTrue(letter.path("payload").asText().startsWith("{\"type\":\"track\",\"userId\":\"limit-u\""));
     }
 
     @Test

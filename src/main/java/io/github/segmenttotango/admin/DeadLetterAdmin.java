@@ -83,9 +83,12 @@ public final class DeadLetterAdmin {
         throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
     }
 
-    /** Whether a dead letter holds a Totango call (a failed delivery) rather than a Segment event. */
+    /**
+     * Whether a dead letter holds a Totango call (a failed delivery) rather than a Segment event: its
+     * kind, which the store sets, never what its payload looks like.
+     */
     public boolean holdsCall(DeadLetter letter) {
-        return json.valueToTree(letter.payload()).has("params");
+        return letter.holdsCall();
     }
 
     /** The Totango call of a failed delivery, as a one-call list for the delivery queue. */
@@ -93,8 +96,11 @@ public final class DeadLetterAdmin {
         return List.of(json.convertValue(letter.payload(), TotangoCall.class));
     }
 
-    /** The Segment event of a dead letter, or null when it is still not a valid event. */
+    /** The Segment event of a dead letter, or null when it holds a call or is still not a valid event. */
     public ObjectNode eventOf(DeadLetter letter) {
+        if (letter.holdsCall()) {
+            return null;
+        }
         JsonNode event = json.valueToTree(letter.payload());
         return SegmentEvents.problemOf(event, 0, limits.maxEventBytes()) == null ? (ObjectNode) event : null;
     }

@@ -65,18 +65,18 @@ public final class DeadLetterStore {
         return folder;
     }
 
-    /** Keeps one record; returns it with its id and time. */
+    /** Keeps one event that was refused or cannot be delivered; returns it with its id and time. */
     public DeadLetter keep(String reason, String detail, String messageId, String userId, String type, Object payload,
             Integer status, String response, Integer attempts, String source) {
-        return keep(reason, detail, messageId, userId, type, payload, status, response, attempts, source, null);
+        return keep(DeadLetter.EVENT, reason, detail, messageId, userId, type, payload, status, response, attempts, source, null);
     }
 
-    private DeadLetter keep(String reason, String detail, String messageId, String userId, String type, Object payload,
+    private DeadLetter keep(String kind, String reason, String detail, String messageId, String userId, String type, Object payload,
             Integer status, String response, Integer attempts, String source, Long firstFailureMillis) {
         String now = TotangoDates.format(clock.instant());
         String first = firstFailureMillis == null ? now : TotangoDates.format(java.time.Instant.ofEpochMilli(firstFailureMillis));
         String id = ID_TIME.format(clock.instant()) + "-" + UUID.randomUUID().toString().substring(0, 8);
-        DeadLetter letter = new DeadLetter(id, reason, detail, messageId, userId, type, payload, status, response,
+        DeadLetter letter = new DeadLetter(id, kind, reason, detail, messageId, userId, type, payload, status, response,
                 attempts, first, now, source);
         write(letter);
         if (metrics != null) {
@@ -92,8 +92,32 @@ public final class DeadLetterStore {
             JsonNode event = rejected.event() instanceof JsonNode node ? node : null;
             keep(rejected.reason(), "event " + rejected.index() + ": " + rejected.detail(), rejected.messageId(),
                     event == null ? null : SegmentToTotango.userOf(event), event == null ? null : SegmentToTotango.text(event.get("type")),
-                    rejected.event(), null, null, null, source);
+                    refused(rejected.event()), null, null, null, source);
         }
+    }
+
+    /** What a dead letter keeps of a refused event: at most its first 32 KB, never a write key. */
+    static final int MAX_REFUSED_BYTES = 32 * 1024;
+
+    /**
+     * A refused event as it is kept: without its {@code writeKey} (as valid events are), and when its
+     * JSON text is over {@link #MAX_REFUSED_BYTES}, only that much of it, as text.
+     */
+    Object refused(Object event) {
+        Object kept = event;
+        if (event instanceof com.fasterxml.jackson.databind.node.ObjectNode object && object.has("writeKey")) {
+            kept = object.deepCopy().without("writeKey");
+        }
+        String text;
+        try {
+            text = kept instanceof String raw ? raw : json.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(kept);
+        } catch (IOException unwritable) {
+            return null;
+        }
+        if (text.length() <= MAX_REFUSED_BYTES) {
+            return kept;
+        }
+        return text.substring(0, MAX_REFUSED_BYTES);
     }
 
     /** Keeps the events of a dropped file that were refused alone. */
@@ -106,7 +130,7 @@ public final class DeadLetterStore {
         JsonNode event = rejected.payload();
         keep("invalid_event", rejected.problem(), event == null ? null : SegmentToTotango.messageIdOf(event),
                 event == null ? null : SegmentToTotango.userOf(event), event == null ? null : SegmentToTotango.callType(event),
-                rejected.raw(), null, null, null, "inbox:" + rejected.file());
+                refused(event != null ? event : rejected.raw()), null, null, null, "inbox:" + rejected.file());
     }
 
     /** Keeps a valid event that cannot be delivered now, such as one without an account. */
@@ -125,11 +149,11 @@ public final class DeadLetterStore {
     public void keepFailedCall(TotangoCall call, Exception failure, Integer attempts, Long firstAttemptAt) {
         if (failure instanceof HttpOperationFailedException http) {
             boolean retryable = TotangoAnswers.isRetryable(http.getStatusCode());
-            keep(retryable ? "retries_exhausted" : "totango_4xx", "Totango answered " + http.getStatusCode(),
+            keep(DeadLetter.CALL, retryable ? "retries_exhausted" : "totango_4xx", "Totango answered " + http.getStatusCode(),
                     call.messageId(), call.userId(), null, call, http.getStatusCode(),
                     excerpt(http.getResponseBody()), attempts, null, firstAttemptAt);
         } else {
-            keep("retries_exhausted", failure == null ? "unknown failure" : failure.getClass().getSimpleName() + ": "
+            keep(DeadLetter.CALL, "retries_exhausted", failure == null ? "unknown failure" : failure.getClass().getSimpleName() + ": "
                     + excerpt(failure.getMessage()), call.messageId(), call.userId(), null, call, null, null, attempts, null,
                     firstAttemptAt);
         }
