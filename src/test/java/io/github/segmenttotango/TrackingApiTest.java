@@ -239,6 +239,23 @@ class TrackingApiTest {
     }
 
     @Test
+    void extremeNumbersAndDatesAreRefusedAloneAndTheirNeighboursGoThrough() {
+        HttpResponse<String> batch = send("/v1/batch", """
+                {"batch":[
+                  {"type":"track","userId":"extreme-u","event":"Before","context":{"groupId":"g"}},
+                  {"type":"track","userId":"extreme-u","event":"E","messageId":"huge-number","properties":{"n":1E+2147483648}},
+                  {"type":"track","userId":"extreme-u","event":"E","messageId":"far-future","timestamp":"+999999999-01-01T00:00:00Z"},
+                  {"type":"track","userId":"extreme-u","event":"After","context":{"groupId":"g"}}
+                ],"sentAt":"-999999999-01-01T00:00:00Z"}""");
+        assertEquals(200, batch.statusCode(), batch.body());
+        assertTrue(batch.body().contains("\"accepted\":2") && batch.body().contains("\"rejected\":2"), batch.body());
+        assertEquals(List.of("Before", "After"), totango.awaitUser("extreme-u", 2).stream().map(c -> c.param("sdr_a")).toList());
+        bundle.awaitDeadLetter("invalid_event", "far-future");
+        assertRefused(send("/v1/track", "{\"userId\":\"extreme-u\",\"event\":\"E\",\"properties\":{\"n\":1E+2147483648}}"), 400, "invalid_event");
+        assertRefused(send("/v1/track", "{\"userId\":\"extreme-u\",\"event\":\"E\",\"sentAt\":\"+999999999-01-01T00:00:00Z\"}"), 400, "invalid_event");
+    }
+
+    @Test
     void aTrackWithoutEventNameIsSentAsUnknown() {
         HttpResponse<String> response = send("/v1/batch", """
                 {"batch":[

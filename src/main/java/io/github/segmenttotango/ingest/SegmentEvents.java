@@ -61,6 +61,11 @@ public final class SegmentEvents {
         if (messageId != null && messageId.length() > MAX_MESSAGE_ID) {
             return "messageId is longer than " + MAX_MESSAGE_ID + " characters";
         }
+        for (String field : DATE_FIELDS) {
+            if (outOfRange(text(event.get(field)))) {
+                return field + " is out of range (years 0001 to 9999)";
+            }
+        }
         if (type.equals("group") && text(event.get("groupId")) == null) {
             return "the group event has no groupId";
         }
@@ -121,14 +126,33 @@ public final class SegmentEvents {
         }
     }
 
+    /** The dates of an event that the clock correction reads. */
+    private static final List<String> DATE_FIELDS = List.of("timestamp", "sentAt", "originalTimestamp");
+
+    /** The instant of an ISO-8601 date-time with offset; null when the text is not one, or out of range. */
     private static Instant instant(String text) {
+        OffsetDateTime date = dateTime(text);
+        return date == null || outOfRange(date) ? null : date.toInstant();
+    }
+
+    private static OffsetDateTime dateTime(String text) {
         if (text == null) {
             return null;
         }
         try {
-            return OffsetDateTime.parse(text).toInstant();
+            return OffsetDateTime.parse(text);
         } catch (DateTimeParseException notIso) {
             return null;
         }
+    }
+
+    /** Whether a text is an ISO-8601 date-time outside the years 0001 to 9999 (which no arithmetic on it survives). */
+    private static boolean outOfRange(String text) {
+        OffsetDateTime date = dateTime(text);
+        return date != null && outOfRange(date);
+    }
+
+    private static boolean outOfRange(OffsetDateTime date) {
+        return date.getYear() < 1 || date.getYear() > 9999;
     }
 }

@@ -2,6 +2,7 @@ package io.github.segmenttotango.ingest;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -18,6 +19,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -168,8 +170,11 @@ public final class SegmentRequestReader {
 
     // ---------------------------------------------------------------- JSON
 
-    /** The request's top-level object and its events, each with its size as sent. */
-    private record Parsed(ObjectNode envelope, List<JsonNode> events, List<Integer> sizes, boolean batch) {
+    /**
+     * The request's top-level object and its events, each with its size as sent and, for an event
+     * that could not even be read (a number out of range), why: null for the others.
+     */
+    private record Parsed(ObjectNode envelope, List<JsonNode> events, List<Integer> sizes, List<String> unreadable, boolean batch) {
     }
 
     private Parsed parseSingle(byte[] bytes, String type) {
@@ -181,7 +186,7 @@ public final class SegmentRequestReader {
         if (type != null) {
             event.put("type", type);
         }
-        return new Parsed(event, List.of(event), List.of(bytes.length), false);
+        return new Parsed(event, List.of(event), List.of(bytes.length), Collections.singletonList(null), false);
     }
 
     /** Whether a body is a batch envelope (a preview takes a batch or one event with its own type). */
@@ -199,19 +204,31 @@ public final class SegmentRequestReader {
                 ObjectNode envelope = json.createObjectNode();
                 List<JsonNode> events = null;
                 List<Integer> sizes = new ArrayList<>();
+                List<String> unreadable = new ArrayList<>();
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                     String field = parser.currentName();
                     JsonToken value = parser.nextToken();
                     if ("batch".equals(field) && value == JsonToken.START_ARRAY) {
                         events = new ArrayList<>();
+                        JsonStreamContext batch = parser.getParsingContext();
                         while (parser.nextToken() != JsonToken.END_ARRAY) {
                             if (events.size() == limits.maxBatchEvents()) {
                                 throw IngestException.badRequest("too_many_events",
                                         "A batch holds at most " + limits.maxBatchEvents() + " events");
                             }
                             long start = parser.currentTokenLocation().getByteOffset();
-                            events.add(json.readTree(parser));
+                            String problem = null;
+                            JsonNode event;
+                            try {
+                                event = json.readTree(parser);
+                            } catch (NumberFormatException outOfRange) {
+                                problem = numberOutOfRange(outOfRange);
+                                event = json.getNodeFactory().nullNode();
+                                skipRestOfEvent(parser, batch);
+                            }
+                            events.add(event);
                             sizes.add((int) (parser.currentLocation().getByteOffset() - start));
+                            unreadable.add(problem);
                         }
                     } else if ("batch".equals(field)) {
                         throw IngestException.badRequest("invalid_shape", "batch must be an array of events");
@@ -225,9 +242,22 @@ public final class SegmentRequestReader {
                 if (events == null) {
                     throw IngestException.badRequest("invalid_shape", "The body has no batch array");
                 }
-                return new Parsed(envelope, events, sizes, true);
+                return new Parsed(envelope, events, sizes, unreadable, true);
             }
         });
+    }
+
+    /** After a value of an event could not be read: moves the parser to the event's last token. */
+    private static void skipRestOfEvent(JsonParser parser, JsonStreamContext batch) throws IOException {
+        while (parser.getParsingContext() != batch) {
+            if (parser.nextToken() == null) {
+                throw IngestException.badRequest("invalid_json", "The body ends inside an event");
+            }
+        }
+    }
+
+    private static String numberOutOfRange(NumberFormatException outOfRange) {
+        return "a number is out of range: " + SegmentJson.firstLine(outOfRange.getMessage());
     }
 
     private interface JsonRead<T> {
@@ -237,6 +267,8 @@ public final class SegmentRequestReader {
     private static <T> T parse(JsonRead<T> read) {
         try {
             return read.read();
+        } catch (NumberFormatException outOfRange) {
+            throw IngestException.badRequest("invalid_event", "The event cannot be read: " + numberOutOfRange(outOfRange));
         } catch (StreamConstraintsException limit) {
             throw IngestException.badRequest("limit_exceeded", "The JSON exceeds a limit: " + SegmentJson.firstLine(limit.getOriginalMessage()));
         } catch (JsonProcessingException malformed) {
@@ -256,7 +288,8 @@ public final class SegmentRequestReader {
         List<SegmentRequest.RejectedEvent> rejected = new ArrayList<>();
         for (int i = 0; i < parsed.events.size(); i++) {
             JsonNode node = parsed.events.get(i);
-            String problem = SegmentEvents.problemOf(node, parsed.sizes.get(i), limits.maxEventBytes());
+            String problem = parsed.unreadable.get(i) != null ? parsed.unreadable.get(i)
+                    : SegmentEvents.problemOf(node, parsed.sizes.get(i), limits.maxEventBytes());
             if (problem != null) {
                 String messageId = node.isObject() ? text(node.get("messageId")) : null;
                 rejected.add(new SegmentRequest.RejectedEvent(i, messageId, "invalid_event", problem, node));

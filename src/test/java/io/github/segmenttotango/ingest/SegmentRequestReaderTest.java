@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,6 +63,25 @@ class SegmentRequestReaderTest {
         assertEquals("the group event has no groupId", request.rejected().get(2).detail());
         assertEquals("an event must be a JSON object", request.rejected().get(3).detail());
         assertEquals("messageId is longer than 100 characters", request.rejected().get(4).detail());
+    }
+
+    @Test
+    void extremeNumbersAndDatesAreRefusedAloneNeverAFailureOfTheRequest() {
+        SegmentRequest request = read("batch", """
+                {"batch":[{"type":"track","userId":"u","event":"Good"},
+                          {"type":"track","userId":"u","event":"E","properties":{"n":1E+2147483648}},
+                          {"type":"track","userId":"u","event":"E","properties":{"n":-1e-2147483648}},
+                          {"type":"track","userId":"u","event":"E","timestamp":"+999999999-01-01T00:00:00Z"},
+                          {"type":"track","userId":"u","event":"E","timestamp":"-999999999-01-01T00:00:00Z"},
+                          {"type":"track","userId":"u","event":"E","sentAt":"+999999999-12-31T23:59:59Z","timestamp":"2024-01-01T00:00:00Z"},
+                          {"type":"track","userId":"u","event":"Also good","timestamp":"2024-03-01T11:00:00Z"}],
+                 "sentAt":"+999999999-01-01T00:00:00Z"}""");
+        assertEquals(List.of("Good", "Also good"), request.events().stream().map(e -> e.get("event").asText()).toList());
+        assertEquals(5, request.rejected().size(), request.rejected().toString());
+        assertEquals("2024-03-01T11:00:00Z", request.events().get(1).get("timestamp").asText(),
+                "a batch sentAt out of range is ignored, not used for the clock correction");
+        refused(400, "invalid_event", () -> read("track", "{\"userId\":\"u\",\"event\":\"E\",\"timestamp\":\"+999999999-01-01T00:00:00Z\"}"));
+        refused(400, "invalid_event", () -> read("track", "{\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"n\":1E+2147483648}}"));
     }
 
     @Test
