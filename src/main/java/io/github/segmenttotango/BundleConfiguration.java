@@ -115,6 +115,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("callTypeOfEvent", EventFacts.callType());
         context.getRegistry().bind("eventGoesToTotango", EventFacts.sentToTotango());
         context.getRegistry().bind("accountOfEvent", EventFacts.account(groupContexts));
+        context.getRegistry().bind("lastPageModuleOfEvent", EventFacts.lastPageModule(groupContexts));
         context.getRegistry().bind("countAccepted", metrics.countsAccepted());
         context.getRegistry().bind("countDelivered", metrics.countsDelivered());
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
