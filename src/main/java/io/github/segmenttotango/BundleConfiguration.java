@@ -81,6 +81,9 @@ public class BundleConfiguration implements CamelConfiguration {
         checkPortIsFree(properties.resolveProperty("camel.server.host").orElse("0.0.0.0"),
                 properties.resolveProperty("camel.server.port").orElse("8080"));
         properties.addOverrideProperty("totango.endpoint", settings.totangoUrl());
+        // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)
+        properties.addOverrideProperty("totango.track-module-from-last-page",
+                String.valueOf(settings.mapping().trackModuleFromLastPage()));
         // Routes take durations in milliseconds: each duration setting also exists as <key>.millis.
         settings.durations().forEach((key, duration) ->
                 properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));

@@ -158,7 +158,7 @@ class TrackModuleFromLastPageTest {
 
     @Test
     void theModuleRememberedSurvivesARestart(@TempDir Path data) throws Exception {
-        Map<String, String> settings = Map.of("totango.track-module-from-last-page", "true", "bridge.data-dir", data.toString());
+        Map<String, String> settings = Map.of("totango.track-module-from-last-page", "TRUE", "bridge.data-dir", data.toString());
         try (TotangoStandIn own = new TotangoStandIn()) {
             try (RunningBundle first = RunningBundle.start(own, settings)) {
                 post(first, "/v1/page", page("lp-restart", "Before Restart", null));
