@@ -154,10 +154,10 @@ public final class SegmentToTotango {
      * {@code trackModuleFromLastPage}, a track without category is sent under that module.
      */
     public List<TotangoCall> track(JsonNode event, String account, String lastPageModule) {
+        String category = text(event.path("properties").get("category"));
         Map<String, String> params = start(account, userOf(event));
         params.put(ACTIVITY, orUnknown(text(event.get("event"))));
-        params.put(MODULE, orUnknown(namesModule(event) || !settings.trackModuleFromLastPage()
-                ? text(event.path("properties").get("category")) : lastPageModule));
+        params.put(MODULE, orUnknown(category == null && settings.trackModuleFromLastPage() ? lastPageModule : category));
         putUserTraits(params, event.path("context").get("traits"));
         return List.of(call(event, params));
     }
