@@ -82,6 +82,9 @@ public class BundleConfiguration implements CamelConfiguration {
         checkPortIsFree(properties.resolveProperty("camel.server.host").orElse("0.0.0.0"),
                 properties.resolveProperty("camel.server.port").orElse("8080"));
         properties.addOverrideProperty("totango.endpoint", settings.totangoUrl());
+        // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)
+        properties.addOverrideProperty("totango.track-module-from-last-page",
+                String.valueOf(settings.mapping().trackModuleFromLastPage()));
         // Routes take durations in milliseconds: each duration setting also exists as <key>.millis.
         settings.durations().forEach((key, duration) ->
                 properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));
@@ -118,6 +121,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("callTypeOfEvent", EventFacts.callType());
         context.getRegistry().bind("eventGoesToTotango", EventFacts.sentToTotango());
         context.getRegistry().bind("accountOfEvent", EventFacts.account(groupContexts));
+        context.getRegistry().bind("lastPageModuleOfEvent", EventFacts.lastPageModule(groupContexts));
         context.getRegistry().bind("countAccepted", metrics.countsAccepted());
         context.getRegistry().bind("countDelivered", metrics.countsDelivered());
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),

@@ -59,7 +59,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         }
         MappingSettings mapping = new MappingSettings(read.text("totango.default-plan", ""),
                 read.bool("totango.track-named-pages", true), read.bool("totango.track-categorized-pages", true),
-                read.bool("totango.disable-heartbeat", false), read.text("totango.product-account-separator", "__"));
+                read.bool("totango.disable-heartbeat", false), read.text("totango.product-account-separator", "__"),
+                read.bool("totango.track-module-from-last-page", false));
         int maxRequestBytes = read.positive("segment.limits.max-request-bytes", 512_000);
         IngestLimits limits = new IngestLimits(maxRequestBytes,
                 read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
@@ -99,6 +100,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.track-categorized-pages=" + mapping.trackCategorizedPages()
                 + " totango.disable-heartbeat=" + mapping.disableHeartbeat()
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
+                + " totango.track-module-from-last-page=" + mapping.trackModuleFromLastPage()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage

@@ -128,8 +128,9 @@ class StandaloneProcessTest {
         // a relative data folder, as the default "data" is: resolved against the working folder
         String relative = "target/relative-data-" + System.nanoTime();
         try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "SP-1", "TOTANGO_REGION", "eu",
-                "BRIDGE_DATA_DIR", relative)).awaitHealthy()) {
+                "BRIDGE_DATA_DIR", relative, "TOTANGO_TRACK_MODULE_FROM_LAST_PAGE", "true")).awaitHealthy()) {
             assertTrue(bundle.log().contains("Delivering to Totango at https://sdr-eu1.totango.com/pixel.gif/"), bundle.log());
+            assertTrue(bundle.log().contains("totango.track-module-from-last-page=true"), "set by its environment variable: " + bundle.log());
             assertTrue(Files.isDirectory(Path.of(relative, "state")), "state under the relative data folder");
         }
     }

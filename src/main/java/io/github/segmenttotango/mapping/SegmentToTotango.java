@@ -146,9 +146,18 @@ public final class SegmentToTotango {
 
     /** track (spec §3): one activity, with the event's {@code context.traits} as user attributes. */
     public List<TotangoCall> track(JsonNode event, String account) {
+        return track(event, account, null);
+    }
+
+    /**
+     * track (spec §3), given the module of the user's last page (null when none): with the setting
+     * {@code trackModuleFromLastPage}, a track without category is sent under that module.
+     */
+    public List<TotangoCall> track(JsonNode event, String account, String lastPageModule) {
+        String category = text(event.path("properties").get("category"));
         Map<String, String> params = start(account, userOf(event));
         params.put(ACTIVITY, orUnknown(text(event.get("event"))));
-        params.put(MODULE, orUnknown(text(event.path("properties").get("category"))));
+        params.put(MODULE, orUnknown(category == null && settings.trackModuleFromLastPage() ? lastPageModule : category));
         putUserTraits(params, event.path("context").get("traits"));
         return List.of(call(event, params));
     }
@@ -173,6 +182,24 @@ public final class SegmentToTotango {
             calls.add(activity(event, account, activity, module));
         }
         return calls;
+    }
+
+    /** Whether a track names its module ({@code properties.category}); one that does not may take its user's last page's. */
+    public static boolean namesModule(JsonNode track) {
+        return text(track.path("properties").get("category")) != null;
+    }
+
+    /**
+     * The module a page or screen leaves for its user's later tracks (setting
+     * {@code trackModuleFromLastPage}): its category; null when it has none, for a heartbeat, or
+     * with the setting off.
+     */
+    public String lastPageModuleOf(JsonNode page) {
+        String name = firstText(page.get("name"), page.path("properties").get("name"));
+        if (!settings.trackModuleFromLastPage() || HEARTBEAT.equals(name)) {
+            return null;
+        }
+        return firstText(page.get("category"), page.path("properties").get("category"));
     }
 
     // ---------------------------------------------------------------- pieces

@@ -21,7 +21,9 @@ import java.util.Map;
 /**
  * The Totango calls events would make, without sending anything nor changing any state: for
  * {@code POST /v1/preview} and for dry runs. A group call earlier in the same request counts for the
- * events after it, as it would for real, but the group context cache is only read.
+ * events after it, as it would for real, but the group context cache is only read. The same goes for
+ * the module of the user's last page (setting {@code totango.track-module-from-last-page}): a track
+ * without category shows the module of a page earlier in the request, else the remembered one.
  */
 public final class TotangoPreview {
 
@@ -45,6 +47,7 @@ public final class TotangoPreview {
         ArrayNode calls = answer.putArray("calls");
         ArrayNode notSent = answer.putArray("notSent");
         Map<String, GroupContext> overlay = new HashMap<>();
+        Map<String, String> modules = new HashMap<>();
         for (JsonNode event : request.events()) {
             String type = SegmentToTotango.callType(event);
             String messageId = SegmentToTotango.messageIdOf(event);
@@ -67,8 +70,14 @@ public final class TotangoPreview {
                 }
                 made = switch (type) {
                     case "identify" -> mapping.identify(event, account);
-                    case "track" -> mapping.track(event, account);
-                    default -> mapping.page(event, account);
+                    case "track" -> mapping.track(event, account, lastPageModule(event, modules));
+                    default -> {
+                        String module = mapping.lastPageModuleOf(event);
+                        if (module != null) {
+                            GroupContextStore.keysOf(event).forEach(key -> modules.put(key, module));
+                        }
+                        yield mapping.page(event, account);
+                    }
                 };
             } else {
                 notSent.add(reason(messageId, "Totango has no " + type + " call"));
@@ -81,6 +90,15 @@ public final class TotangoPreview {
         }
         request.rejected().forEach(rejected -> notSent.add(reason(rejected.messageId(), rejected.reason() + ": " + rejected.detail())));
         return new Answer(200, answer.toString());
+    }
+
+    /** The module of the last page of a track's user: one earlier in the request, else the remembered one. */
+    private String lastPageModule(JsonNode track, Map<String, String> earlier) {
+        if (!mapping.settings().trackModuleFromLastPage() || SegmentToTotango.namesModule(track)) {
+            return null;
+        }
+        return GroupContextStore.keysOf(track).stream().map(earlier::get).filter(m -> m != null).findFirst()
+                .orElseGet(() -> groupContexts.lastPageModule(track));
     }
 
     /** One call as it would be sent: method, URL and decoded parameters (the api token masked). */

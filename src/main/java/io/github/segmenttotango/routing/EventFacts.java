@@ -14,7 +14,8 @@ import org.apache.camel.support.ExpressionAdapter;
 
 /**
  * What the event router reads off a Segment event (the body, a Jackson tree), as Camel expressions
- * the routes name with {@code ref:}: its call type, whether it may reach Totango, its account.
+ * the routes name with {@code ref:}: its call type, whether it may reach Totango, its account, the
+ * module of its user's last page.
  *
  * <p>The same questions as {@code method:} expressions copied the whole exchange for every event
  * (Camel's bean language evaluates on a copy, then copies the properties back), which the reader
@@ -57,6 +58,20 @@ public final class EventFacts {
                 JsonNode event = event(exchange);
                 String named = SegmentToTotango.accountOf(event, null);
                 return named != null ? named : SegmentToTotango.accountOf(event, groupContexts.lookup(event));
+            }
+        };
+    }
+
+    /**
+     * The module of the last page of a track's user (setting {@code totango.track-module-from-last-page}):
+     * looked up only when the track names no category of its own; null when there is none.
+     */
+    public static Expression lastPageModule(GroupContextStore groupContexts) {
+        return new ExpressionAdapter() {
+            @Override
+            public Object evaluate(Exchange exchange) {
+                JsonNode track = event(exchange);
+                return SegmentToTotango.namesModule(track) ? null : groupContexts.lastPageModule(track);
             }
         };
     }

@@ -151,6 +151,38 @@ class SegmentToTotangoTest {
     }
 
     @Test
+    void withTrackModuleFromLastPageATrackWithoutCategoryTakesTheLastPagesModule() {
+        SegmentToTotango deviceMode = new SegmentToTotango(MappingSettings.defaults().withTrackModuleFromLastPage(true));
+        JsonNode page = event("{\"type\":\"page\",\"userId\":\"u\",\"category\":\"Category\",\"name\":\"Name\"}");
+        assertEquals("Category", deviceMode.lastPageModuleOf(page));
+        assertEquals("Screens", deviceMode.lastPageModuleOf(event("{\"type\":\"screen\",\"properties\":{\"category\":\"Screens\"}}")),
+                "properties.category when there is no top-level category");
+        assertNull(deviceMode.lastPageModuleOf(event("{\"type\":\"page\",\"name\":\"Home\",\"category\":\"\"}")), "no category, nothing to remember");
+        assertNull(deviceMode.lastPageModuleOf(event("{\"type\":\"page\",\"name\":\"__heartbeat\",\"category\":\"Docs\"}")),
+                "a heartbeat is no page view");
+
+        JsonNode bare = event("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"event\"}");
+        assertFalse(SegmentToTotango.namesModule(bare));
+        assertEquals("Category", only(deviceMode.track(bare, "g", "Category")).get("sdr_m"), "Segment's own test: page then track");
+        assertEquals("Unknown", only(deviceMode.track(bare, "g", null)).get("sdr_m"), "no page before");
+        assertEquals("Category", only(deviceMode.track(event("{\"userId\":\"u\",\"event\":\"e\",\"properties\":{\"category\":\"\"}}"), "g",
+                "Category")).get("sdr_m"), "an empty category is none");
+        JsonNode preferred = event("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"event\",\"properties\":{\"category\":\"preferred\"}}");
+        assertTrue(SegmentToTotango.namesModule(preferred));
+        assertEquals("preferred", only(deviceMode.track(preferred, "g", "Category")).get("sdr_m"), "the track's own category wins");
+    }
+
+    @Test
+    void withoutTrackModuleFromLastPageTracksStayUnknownAndPagesLeaveNothing() {
+        JsonNode page = event("{\"type\":\"page\",\"userId\":\"u\",\"category\":\"Category\"}");
+        assertFalse(MappingSettings.defaults().trackModuleFromLastPage(), "off by default");
+        assertNull(mapping.lastPageModuleOf(page));
+        JsonNode bare = event("{\"type\":\"track\",\"userId\":\"u\",\"event\":\"event\"}");
+        assertEquals("Unknown", only(mapping.track(bare, "g", "Category")).get("sdr_m"), "a module given is ignored with the setting off");
+        assertEquals(only(mapping.track(bare, "g")), only(mapping.track(bare, "g", null)));
+    }
+
+    @Test
     void pagesFollowTheirSettings() {
         JsonNode page = event("{\"type\":\"page\",\"userId\":\"u\",\"name\":\"Index\",\"category\":\"Docs\"}");
         assertEquals(List.of("Viewed Docs Page", "Viewed Docs Index Page"), activities(mapping.page(page, "g")));

@@ -62,6 +62,16 @@ class EventFactsTest {
     }
 
     @Test
+    void theLastPageModuleIsLookedUpForATrackWithoutCategoryOnly() throws Exception {
+        groupContexts.rememberLastPageModule(JSON.readTree("{\"userId\":\"u1\"}"), "Docs");
+
+        assertEquals("Docs", EventFacts.lastPageModule(groupContexts).evaluate(eventExchange("{\"userId\":\"u1\",\"event\":\"e\"}"), String.class));
+        assertNull(EventFacts.lastPageModule(groupContexts)
+                .evaluate(eventExchange("{\"userId\":\"u1\",\"properties\":{\"category\":\"Own\"}}"), String.class), "its own category wins");
+        assertNull(EventFacts.lastPageModule(groupContexts).evaluate(eventExchange("{\"userId\":\"stranger\"}"), String.class));
+    }
+
+    @Test
     void aBodyThatIsNoEventFailsTheExpressionWithTheReason() {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setBody(new Object());

@@ -50,4 +50,33 @@ class GroupContextStoreTest {
         assertEquals("g4", store.lookup(event("{\"userId\":\"b4\"}")).accountId());
         db.dispose();
     }
+
+    @Test
+    void lastPageModulesAreKeptBesideTheGroupContextsExpiringAndBounded() throws Exception {
+        JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:modules" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        GroupContextStore store = new GroupContextStore(db, Duration.ofDays(30), 2, clock);
+        store.rememberLastPageModule(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), "Docs");
+        store.rememberLastPageModule(event("{\"userId\":\"u2\"}"), null);
+        store.remember(event("{\"userId\":\"u1\"}"), new GroupContext("g1", null));
+
+        assertEquals("Docs", store.lastPageModule(event("{\"userId\":\"u1\"}")));
+        assertEquals("Docs", store.lastPageModule(event("{\"userId\":\"other\",\"anonymousId\":\"a1\"}")), "then by anonymousId");
+        assertNull(store.lastPageModule(event("{\"userId\":\"u2\"}")), "a null module is not remembered");
+        assertEquals("g1", store.lookup(event("{\"userId\":\"u1\"}")).accountId(), "the group context is its own");
+        clock.advance(Duration.ofSeconds(1));
+        store.rememberLastPageModule(event("{\"userId\":\"u1\"}"), "Reports");
+        assertEquals("Reports", store.lastPageModule(event("{\"userId\":\"u1\"}")), "the last page wins");
+
+        GroupContextStore restarted = new GroupContextStore(db, Duration.ofDays(30), 2, clock);
+        assertEquals("Reports", restarted.lastPageModule(event("{\"userId\":\"u1\"}")), "kept in the table, not only in memory");
+
+        clock.advance(Duration.ofSeconds(1));
+        restarted.rememberLastPageModule(event("{\"userId\":\"u3\"}"), "Admin");
+        assertEquals(1, restarted.expire(), "the module table is trimmed to the bound, oldest first (anon:a1)");
+        assertEquals("Reports", restarted.lastPageModule(event("{\"userId\":\"u1\"}")));
+        clock.advance(Duration.ofDays(31));
+        assertNull(restarted.lastPageModule(event("{\"userId\":\"u3\"}")), "expired after the ttl");
+        assertEquals(3, restarted.expire(), "both modules and the group context go");
+        db.dispose();
+    }
 }
