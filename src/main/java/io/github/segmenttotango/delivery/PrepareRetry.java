@@ -54,15 +54,16 @@ public class PrepareRetry implements Processor {
         if (value == null || value.isBlank()) {
             return null;
         }
+        String text = value.trim();
+        if (text.matches("\\d{1,40}")) {
+            // delta-seconds; saturates instead of overflowing into a negative delay (the window caps it)
+            return text.length() > 15 ? Long.MAX_VALUE : Long.parseLong(text) * 1000;
+        }
         try {
-            return Math.max(0, Long.parseLong(value.trim())) * 1000;
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
-            } catch (DateTimeParseException notADate) {
-                return null;
-            }
+            ZonedDateTime at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME);
+            return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+        } catch (DateTimeParseException | ArithmeticException notADate) {
+            return null;
         }
     }
 }
