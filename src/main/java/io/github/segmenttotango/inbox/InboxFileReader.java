@@ -95,20 +95,41 @@ public final class InboxFileReader {
         this.doneMarker = doneMarker;
     }
 
-    /** What is known of a file being read: how far it was handed over, and how it was when last opened. */
+    /**
+     * What is known of a file being read: how far it was handed over, how it was when last opened, and a
+     * digest of its start (so that another file copied over it under the same name is read from its start).
+     */
     private static final class Reading {
         private final Object identity;
+        private final int startLength;
+        private final byte[] start;
         private long handled;
         private long size;
         private long modified;
         private boolean cutEnd;
 
-        Reading(Object identity) {
-            this.identity = identity;
+        Reading(Path path, BasicFileAttributes attributes) {
+            this.identity = attributes.fileKey();
+            this.startLength = (int) Math.min(attributes.size(), START_BYTES);
+            this.start = startOf(path, startLength);
         }
 
-        boolean sameFile(BasicFileAttributes now) {
-            return java.util.Objects.equals(identity, now.fileKey()) && now.size() >= size;
+        boolean sameFile(Path path, BasicFileAttributes now) {
+            return java.util.Objects.equals(identity, now.fileKey()) && now.size() >= size
+                    && java.util.Arrays.equals(start, startOf(path, startLength));
+        }
+    }
+
+    /** How much of a file's start tells it from another file under the same name. */
+    private static final int START_BYTES = 64 * 1024;
+
+    private static byte[] startOf(Path path, int length) {
+        try (InputStream in = Files.newInputStream(path)) {
+            return MessageDigest.getInstance("SHA-256").digest(in.readNBytes(length));
+        } catch (IOException e) {
+            throw new InboxFileException("cannot be read: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -124,7 +145,7 @@ public final class InboxFileReader {
         }
         BasicFileAttributes attributes = attributes(path);
         Reading reading = readings.compute(keyOf(file), (key, known) ->
-                known != null && known.sameFile(attributes) ? known : new Reading(attributes.fileKey()));
+                known != null && known.sameFile(path, attributes) ? known : new Reading(path, attributes));
         reading.size = attributes.size();
         reading.modified = attributes.lastModifiedTime().toMillis();
         reading.cutEnd = false;

@@ -105,6 +105,17 @@ class InboxFileReaderTest {
     }
 
     @Test
+    void anotherFileCopiedOverOneLeftInTheInboxIsReadFromItsStart() throws Exception {
+        Path file = inbox.resolve("replaced.ndjson");
+        Files.writeString(file, track("A") + "\n" + track("B") + "\n{\"type\":");
+        InboxFileReader reader = reader(false);
+        assertEquals(List.of("A", "B"), names(readAll(reader, file)));
+        assertThrows(InboxFileNotSettled.class, () -> reader.settled(file.toFile()));
+        Files.writeString(file, track("X") + "\n" + track("Y") + "\n" + track("Z") + "\n");
+        assertEquals(List.of("X", "Y", "Z"), names(readAll(reader, file)), "same name, same inode, another content");
+    }
+
+    @Test
     void aFileThatChangedAfterItWasReadIsNotLetGo() throws Exception {
         Path file = inbox.resolve("changed.ndjson");
         Files.writeString(file, track("A") + "\n");
