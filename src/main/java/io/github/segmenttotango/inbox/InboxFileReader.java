@@ -33,6 +33,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -115,8 +117,8 @@ public final class InboxFileReader {
         }
 
         boolean sameFile(Path path, BasicFileAttributes now) {
-            return java.util.Objects.equals(identity, now.fileKey()) && now.size() >= size
-                    && java.util.Arrays.equals(start, startOf(path, startLength));
+            return Objects.equals(identity, now.fileKey()) && now.size() >= size
+                    && Arrays.equals(start, startOf(path, startLength));
         }
     }
 
@@ -171,7 +173,7 @@ public final class InboxFileReader {
         }
         BasicFileAttributes now = attributes(file.toPath());
         if (reading.cutEnd) {
-            throw new InboxFileNotSettled("its end is cut short (a last line without newline that is not JSON, or a cut JSON or gzip) and it changed less than "
+            throw new InboxFileNotSettled("its end is cut short (no newline and not JSON, or a cut JSON or gzip) and it changed less than "
                     + Duration.ofMillis(notWrittenYetMillis).toSeconds() + " s ago: it is still being written");
         }
         if (now.size() != reading.size || now.lastModifiedTime().toMillis() != reading.modified) {
