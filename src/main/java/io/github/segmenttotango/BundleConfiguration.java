@@ -88,6 +88,10 @@ public class BundleConfiguration implements CamelConfiguration {
         // Routes take durations in milliseconds: each duration setting also exists as <key>.millis.
         settings.durations().forEach((key, duration) ->
                 properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));
+        if (settings.inboxDoneMarker()) {
+            // the file drop's doneFileName option ({{?inbox.done-file-name}}: absent, the option is not set)
+            properties.addOverrideProperty("inbox.done-file-name", "${file:name}.done");
+        }
         Clock clock = Clock.systemUTC();
         BundleMetrics metrics = new BundleMetrics(context);
         context.getRegistry().bind("bundleMetrics", metrics);
@@ -148,7 +152,8 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
         context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
-        context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
+        context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock,
+                settings.durations().get("inbox.settle-time"), settings.inboxDoneMarker()));
         TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
         // the step that turns the call in the body into its form (routes/delivery.yaml)
         context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->

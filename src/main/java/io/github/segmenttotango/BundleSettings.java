@@ -16,7 +16,7 @@ import java.util.function.Function;
  * the start with a message that names it and its environment variable.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
-        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, long queueMaxBytes, int queueMaxDiskUsage,
+        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage,
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Map<String, Duration> durations) {
@@ -76,7 +76,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         Path dataDir = writableFolder(read, "bridge.data-dir", "data");
         Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
-                read.text("segment.write-keys", ""), limits, dataDir, inboxDir,
+                read.text("segment.write-keys", ""), limits, dataDir, inboxDir, read.bool("inbox.done-marker", false),
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 dedupStore,
@@ -104,7 +104,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
-                + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
+                + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
     }
 

@@ -40,7 +40,8 @@ class FileDropTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango, Map.of("inbox.settle-time", "500ms"));
+        // 1 s: a file with a cut end is taken as still being written for 5 s, longer than the 3 s pause below
+        bundle = RunningBundle.start(totango, Map.of("inbox.settle-time", "1s"));
         inbox = bundle.dataDir().resolve("inbox");
     }
 
@@ -134,6 +135,38 @@ class FileDropTest {
         assertEquals(11, totango.forUser("slow-u").size(), "read once, whole: " + totango.forUser("slow-u"));
         assertTrue(bundle.deadLetters().stream().noneMatch(l -> l.path("source").asText().equals("inbox:slow.ndjson")),
                 "no half-written line was read");
+    }
+
+    @Test
+    void aCopyThatPausesLongerThanTheSettleTimeMidLineIsDeliveredWholeOnce() throws Exception {
+        Path file = inbox.resolve("stalled.ndjson");
+        String cut = track("stall-u", "S6");
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
+            StringBuilder firstHalf = new StringBuilder();
+            for (int i = 1; i <= 5; i++) {
+                firstHalf.append(track("stall-u", "S" + i)).append('\n');
+            }
+            out.write((firstHalf + cut.substring(0, 30)).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            long paused = System.nanoTime();
+            // the copy stalls mid-line, longer than the settle time: the first half is read meanwhile
+            assertEquals(List.of("S1", "S2", "S3", "S4", "S5"), activities("stall-u", 5));
+            TotangoStandIn.sleep(Math.max(0, 3000 - (System.nanoTime() - paused) / 1_000_000));
+            assertTrue(Files.exists(file), "a file still being written stays in the inbox");
+            StringBuilder rest = new StringBuilder(cut.substring(30)).append('\n');
+            for (int i = 7; i <= 10; i++) {
+                rest.append(track("stall-u", "S" + i)).append('\n');
+            }
+            out.write(rest.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        awaitFile(today("done").resolve("stalled.ndjson"));
+        List<String> delivered = activities("stall-u", 10);
+        drop("after-stall.ndjson", track("stall-u", "Marker") + "\n");
+        totango.await(r -> "Marker".equals(r.param("sdr_a")), 1);
+        assertEquals(List.of("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"), delivered.subList(0, 10));
+        assertEquals(11, totango.forUser("stall-u").size(), "each event once: " + totango.forUser("stall-u"));
+        assertTrue(bundle.deadLetters().stream().noneMatch(l -> l.path("source").asText().equals("inbox:stalled.ndjson")),
+                "the cut line is not a bad line: " + bundle.deadLetters());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.segmenttotango.inbox;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,15 +26,23 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -41,25 +51,88 @@ import java.util.zip.GZIPInputStream;
  * envelope), {@code .ndjson} / {@code .jsonl} (one event a line), each optionally gzipped.
  *
  * <p>Each event is checked and stamped as the Tracking API does; an event without a messageId gets
- * one derived from the file and its position, so reading the same file again after a crash delivers
- * nothing twice. A bad line or event is refused alone with its position; a file that cannot be read
- * at all throws {@link InboxFileException}.
+ * one derived from the file's name, the event's position and its content, so reading the same file
+ * again (after a crash, or once more of it is written) delivers nothing twice. A bad line or event is
+ * refused alone with its position; a file that cannot be read at all throws {@link InboxFileException}.
+ *
+ * <p>A file may still be written when it is read (a copy that stalls longer than the settle time):
+ * a cut end (last line without newline that is not JSON, a JSON document or gzip stream cut short) in
+ * a file younger than {@value #NOT_WRITTEN_YET_SETTLE_TIMES} settle times is "not written yet", not a bad
+ * line, and {@link #settled} then refuses to let the file go, as it does for a file that changed while
+ * or after it was read. Read again, the file is read on from the first event not yet handed over.
  */
 public final class InboxFileReader {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxFileReader.class);
     private static final long PROGRESS_EVERY_NANOS = 10_000_000_000L;
+    /** How many settle times a file with a cut end is taken as still being written. */
+    static final int NOT_WRITTEN_YET_SETTLE_TIMES = 5;
+    /** Files left in the inbox whose reading is remembered; past this, the oldest is read from its start again. */
+    private static final int REMEMBERED_FILES = 1000;
 
     private final Path inbox;
     private final IngestLimits limits;
     private final ObjectMapper json;
     private final Clock clock;
+    private final long notWrittenYetMillis;
+    private final boolean doneMarker;
+    private final Map<Path, Reading> readings = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Reading> eldest) {
+            return size() > REMEMBERED_FILES;
+        }
+    });
 
-    public InboxFileReader(Path inbox, IngestLimits limits, Clock clock) {
+    /**
+     * @param settleTime how long a file has not changed before it is read ({@code inbox.settle-time})
+     * @param doneMarker files are read once their {@code <name>.done} marker exists ({@code inbox.done-marker}):
+     *                   the writer says the file is complete, so a cut end is a bad line at once
+     */
+    public InboxFileReader(Path inbox, IngestLimits limits, Clock clock, Duration settleTime, boolean doneMarker) {
         this.inbox = inbox;
         this.limits = limits;
         this.json = SegmentJson.mapper(limits);
         this.clock = clock;
+        this.notWrittenYetMillis = doneMarker ? 0 : settleTime.toMillis() * NOT_WRITTEN_YET_SETTLE_TIMES;
+        this.doneMarker = doneMarker;
+    }
+
+    /**
+     * What is known of a file being read: how far it was handed over, how it was when last opened, and a
+     * digest of its start (so that another file copied over it under the same name is read from its start).
+     */
+    private static final class Reading {
+        private final Object identity;
+        private final int startLength;
+        private final byte[] start;
+        private long handled;
+        private long size;
+        private long modified;
+        private boolean cutEnd;
+
+        Reading(Path path, BasicFileAttributes attributes) {
+            this.identity = attributes.fileKey();
+            this.startLength = (int) Math.min(attributes.size(), START_BYTES);
+            this.start = startOf(path, startLength);
+        }
+
+        boolean sameFile(Path path, BasicFileAttributes now) {
+            return Objects.equals(identity, now.fileKey()) && now.size() >= size
+                    && Arrays.equals(start, startOf(path, startLength));
+        }
+    }
+
+    /** How much of a file's start tells it from another file under the same name. */
+    private static final int START_BYTES = 64 * 1024;
+
+    private static byte[] startOf(Path path, int length) {
+        try (InputStream in = Files.newInputStream(path)) {
+            return MessageDigest.getInstance("SHA-256").digest(in.readNBytes(length));
+        } catch (IOException e) {
+            throw new InboxFileException("cannot be read: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The events of {@code file}, lazily; the iterator is {@link Closeable} and closes the file. */
@@ -69,14 +142,79 @@ public final class InboxFileReader {
         String lower = name.toLowerCase(Locale.ROOT);
         boolean gzip = lower.endsWith(".gz");
         String base = gzip ? lower.substring(0, lower.length() - 3) : lower;
-        String key = fileKey(path);
-        if (base.endsWith(".ndjson") || base.endsWith(".jsonl")) {
-            return new LineEvents(name, key, open(path, gzip));
+        if (!base.endsWith(".ndjson") && !base.endsWith(".jsonl") && !base.endsWith(".json")) {
+            throw new InboxFileException("not a .json, .ndjson or .jsonl file (optionally .gz): " + name);
+        }
+        BasicFileAttributes attributes = attributes(path);
+        Reading reading = readings.compute(keyOf(file), (key, known) ->
+                known != null && known.sameFile(path, attributes) ? known : new Reading(path, attributes));
+        reading.size = attributes.size();
+        reading.modified = attributes.lastModifiedTime().toMillis();
+        reading.cutEnd = false;
+        boolean young = clock.millis() - reading.modified < notWrittenYetMillis;
+        if (reading.handled > 0) {
+            LOG.info("Inbox file {}: read again from event {} on", name, reading.handled + 1);
         }
         if (base.endsWith(".json")) {
-            return new JsonEvents(name, key, path, gzip);
+            return new JsonEvents(name, reading, young, path, gzip);
         }
-        throw new InboxFileException("not a .json, .ndjson or .jsonl file (optionally .gz): " + name);
+        return new LineEvents(name, reading, young, open(path, gzip));
+    }
+
+    /**
+     * Lets the file go (to done/) only if it is complete: throws {@link InboxFileNotSettled} when its end
+     * was cut in a young file, or when it changed while or after it was read (size, modification time).
+     */
+    public void settled(File file) {
+        Path key = keyOf(file);
+        Reading reading = readings.get(key);
+        if (reading == null) {
+            return;
+        }
+        BasicFileAttributes now = attributes(file.toPath());
+        if (reading.cutEnd) {
+            throw new InboxFileNotSettled("its end is cut short (no newline and not JSON, or a cut JSON or gzip) and it changed less than "
+                    + Duration.ofMillis(notWrittenYetMillis).toSeconds() + " s ago: it is still being written");
+        }
+        if (now.size() != reading.size || now.lastModifiedTime().toMillis() != reading.modified) {
+            throw new InboxFileNotSettled("it changed while it was read (" + reading.size + " bytes then, " + now.size()
+                    + " now): it is still being written");
+        }
+        readings.remove(key);
+    }
+
+    /**
+     * Moves a file that cannot be read to {@code error/<day>/} beside the inbox (its sidecar says why); its
+     * done marker, if any, is removed with it.
+     */
+    public void moveToError(String file, String day) throws IOException {
+        Path path = Path.of(file).toAbsolutePath().normalize();
+        readings.remove(path);
+        Path target = inbox.resolveSibling("error").resolve(day).resolve(path.getFileName().toString());
+        Files.createDirectories(target.getParent());
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(path, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        if (doneMarker) {
+            Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".done"));
+        }
+    }
+
+    private static Path keyOf(File file) {
+        return file.toPath().toAbsolutePath().normalize();
+    }
+
+    private static BasicFileAttributes attributes(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new InboxFileException("cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A stream that ended early: a JSON document or gzip stream cut short. */
+    private static boolean cut(IOException e) {
+        return e instanceof JsonEOFException || e instanceof EOFException;
     }
 
     /** Events per chunk: a chunk is one message of the events queue, on disk before the next is read. */
@@ -96,9 +234,13 @@ public final class InboxFileReader {
         return new Chunks(events);
     }
 
-    /** Groups the events of a file into chunks; closing it closes the file. */
+    /**
+     * Groups the events of a file into chunks; closing it closes the file. When the file fails after
+     * some events of a chunk, that chunk still goes, and the failure comes after it.
+     */
     private static final class Chunks implements Iterator<InboxChunk>, Closeable {
         private final Iterator<InboxEvent> events;
+        private RuntimeException failure;
 
         Chunks(Iterator<InboxEvent> events) {
             this.events = events;
@@ -106,6 +248,11 @@ public final class InboxFileReader {
 
         @Override
         public boolean hasNext() {
+            if (failure != null) {
+                RuntimeException thrown = failure;
+                failure = null;
+                throw thrown;
+            }
             return events.hasNext();
         }
 
@@ -116,13 +263,20 @@ public final class InboxFileReader {
             }
             List<ObjectNode> valid = new ArrayList<>(CHUNK_SIZE);
             List<InboxEvent> rejected = new ArrayList<>();
-            for (int i = 0; i < CHUNK_SIZE && events.hasNext(); i++) {
-                InboxEvent event = events.next();
-                if (event.valid()) {
-                    valid.add(event.event());
-                } else {
-                    rejected.add(event);
+            try {
+                for (int i = 0; i < CHUNK_SIZE && events.hasNext(); i++) {
+                    InboxEvent event = events.next();
+                    if (event.valid()) {
+                        valid.add(event.event());
+                    } else {
+                        rejected.add(event);
+                    }
                 }
+            } catch (RuntimeException e) {
+                if (valid.isEmpty() && rejected.isEmpty()) {
+                    throw e;
+                }
+                failure = e;
             }
             return new InboxChunk(valid, rejected);
         }
@@ -158,21 +312,25 @@ public final class InboxFileReader {
         }
     }
 
-    /** A short, stable key of the file's name, size and time: the base of derived messageIds. */
-    private static String fileKey(Path path) {
+    /**
+     * The messageId of an event that has none: from the file's name, the event's position and its content,
+     * so that it stays the same when the file is read again, grown or not.
+     */
+    private String derivedMessageId(String file, long position, JsonNode event) {
         try {
-            String identity = path.getFileName() + "|" + Files.size(path) + "|" + Files.getLastModifiedTime(path).toMillis();
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((file + "|" + position + "|").getBytes(StandardCharsets.UTF_8));
+            byte[] hash = sha.digest(json.writeValueAsBytes(event));
+            return "file-" + HexFormat.of().formatHex(hash, 0, 8) + "-" + position;
         } catch (IOException e) {
-            throw new InboxFileException("cannot be read: " + e.getMessage(), e);
+            throw new InboxFileException("event " + position + " cannot be written back: " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** Checks one parsed event and makes it ready, or says why not. */
-    private InboxEvent accept(String file, String key, long position, JsonNode node, long size, JsonNode context,
+    private InboxEvent accept(String file, long position, JsonNode node, long size, JsonNode context,
             JsonNode integrations, String where) {
         String problem = SegmentEvents.problemOf(node, (int) Math.min(size, Integer.MAX_VALUE), limits.maxEventBytes());
         if (problem != null) {
@@ -180,7 +338,7 @@ public final class InboxFileReader {
         }
         ObjectNode event = (ObjectNode) node;
         if (SegmentToTotango.messageIdOf(event) == null) {
-            event.put("messageId", "file-" + key + "-" + position);
+            event.put("messageId", derivedMessageId(file, position, event));
         }
         SegmentEvents.prepare(event, context, integrations, SegmentEvents.Receipt.of(clock, null));
         return new InboxEvent(file, position, event, null, null);
@@ -220,16 +378,18 @@ public final class InboxFileReader {
 
     private final class LineEvents implements Iterator<InboxEvent>, Closeable {
         private final String file;
-        private final String key;
+        private final Reading reading;
+        private final boolean young;
         private final InputStream in;
         private final Progress progress;
         private long line;
         private InboxEvent next;
         private boolean finished;
 
-        LineEvents(String file, String key, InputStream in) {
+        LineEvents(String file, Reading reading, boolean young, InputStream in) {
             this.file = file;
-            this.key = key;
+            this.reading = reading;
+            this.young = young;
             this.in = in;
             this.progress = new Progress(file);
         }
@@ -249,38 +409,49 @@ public final class InboxFileReader {
             }
             InboxEvent event = next;
             next = null;
+            reading.handled = event.position();
             progress.add();
             return event;
         }
 
-        /** The event of the next non-blank line, null for a blank one; sets finished at the end. */
+        /** The event of the next non-blank line, null for a blank one or one handed over before; sets finished at the end. */
         private InboxEvent readLine() {
             ByteArrayOutputStream buffer = new ByteArrayOutputStream(512);
+            boolean handedOver = line < reading.handled;
             long size = 0;
+            int b = -1;
             try {
-                int b;
                 while ((b = in.read()) >= 0 && b != '\n') {
                     size++;
-                    if (size <= limits.maxEventBytes()) {
+                    if (size <= limits.maxEventBytes() && !handedOver) {
                         buffer.write(b);
                     }
                 }
-                if (b < 0) {
-                    finished = true;
-                    progress.done();
-                }
             } catch (IOException e) {
-                throw new InboxFileException("could not be read after line " + line + ": " + e.getMessage(), e);
+                if (!(young && cut(e))) {
+                    throw new InboxFileException("could not be read after line " + line + ": " + e.getMessage(), e);
+                }
+                return cutEnd();
+            }
+            if (b < 0) {
+                finished = true;
+                progress.done();
             }
             if (size == 0 && finished) {
                 return null;
             }
             line++;
+            if (handedOver) {
+                return null;
+            }
             String text = buffer.toString(StandardCharsets.UTF_8).strip();
             if (text.isEmpty()) {
                 return null;
             }
             if (size > limits.maxEventBytes()) {
+                if (finished && young) {
+                    return cutEnd();
+                }
                 return new InboxEvent(file, line, null, "line " + line + ": the event is larger than " + limits.maxEventBytes()
                         + " bytes", text.substring(0, Math.min(200, text.length())));
             }
@@ -288,10 +459,20 @@ public final class InboxFileReader {
             try {
                 node = json.readTree(text);
             } catch (IOException notJson) {
+                if (finished && young) {
+                    return cutEnd();
+                }
                 return new InboxEvent(file, line, null, "line " + line + ": not valid JSON: "
                         + SegmentJson.firstLine(notJson.getMessage()), text.substring(0, Math.min(500, text.length())));
             }
-            return accept(file, key, line, node, size, null, null, "line");
+            return accept(file, line, node, size, null, null, "line");
+        }
+
+        /** The last line is cut in a young file: not written yet, left for the next reading. */
+        private InboxEvent cutEnd() {
+            finished = true;
+            reading.cutEnd = true;
+            return null;
         }
 
         @Override
@@ -304,22 +485,22 @@ public final class InboxFileReader {
 
     private final class JsonEvents implements Iterator<InboxEvent>, Closeable {
         private final String file;
-        private final String key;
+        private final Reading reading;
+        private final boolean young;
         private final Progress progress;
-        private final JsonParser parser;
-        private final InputStream in;
+        private JsonParser parser;
+        private InputStream in;
         private JsonNode context;
         private JsonNode integrations;
         private long index;
-        private InboxEvent single;
+        private InboxEvent next;
         private boolean inArray;
-        /** hasNext() has moved the parser onto the next event, which next() has not read yet. */
-        private boolean pending;
         private boolean finished;
 
-        JsonEvents(String file, String key, Path path, boolean gzip) {
+        JsonEvents(String file, Reading reading, boolean young, Path path, boolean gzip) {
             this.file = file;
-            this.key = key;
+            this.reading = reading;
+            this.young = young;
             this.progress = new Progress(file);
             try {
                 boolean batch = scanEnvelope(path, gzip);
@@ -334,13 +515,25 @@ public final class InboxFileReader {
                 } else {
                     JsonNode node = json.readTree(parser);
                     long size = parser.currentLocation().getByteOffset();
-                    single = accept(file, key, 1, node, size, null, null, "event");
+                    index = 1;
+                    next = reading.handled >= 1 ? null : accept(file, 1, node, size, null, null, "event");
+                    finished = true;
                 }
             } catch (InboxFileException e) {
                 throw e;
             } catch (IOException e) {
-                throw new InboxFileException("is not valid JSON: " + SegmentJson.firstLine(e.getMessage()), e);
+                failed(e, "is not valid JSON: ");
             }
+        }
+
+        /** A cut document in a young file is not written yet; anything else makes the file unreadable. */
+        private void failed(IOException e, String what) {
+            if (!(young && cut(e))) {
+                throw new InboxFileException(what + SegmentJson.firstLine(e.getMessage()), e);
+            }
+            next = null;
+            finished = true;
+            reading.cutEnd = true;
         }
 
         /** First pass, in constant memory: is it a batch envelope, and what context does it carry? */
@@ -351,6 +544,9 @@ public final class InboxFileReader {
                     return false;
                 }
                 if (first != JsonToken.START_OBJECT) {
+                    if (first == null) {
+                        throw new JsonEOFException(envelope, null, "the file is empty");
+                    }
                     throw new InboxFileException("is not a JSON object or array of events");
                 }
                 boolean batch = false;
@@ -386,25 +582,32 @@ public final class InboxFileReader {
 
         @Override
         public boolean hasNext() {
-            if (single != null) {
-                return true;
+            while (next == null && !finished) {
+                next = readEvent();
             }
-            if (!inArray || finished) {
-                return false;
-            }
-            if (pending) {
-                return true;
-            }
+            return next != null;
+        }
+
+        /** The next event of the array, null for one handed over before; sets finished at the end. */
+        private InboxEvent readEvent() {
+            long before = index;
             try {
                 if (parser.nextToken() == JsonToken.END_ARRAY) {
                     finished = true;
                     progress.done();
-                    return false;
+                    return null;
                 }
-                pending = true;
-                return true;
+                index++;
+                if (index <= reading.handled) {
+                    parser.skipChildren();
+                    return null;
+                }
+                long start = parser.currentTokenLocation().getByteOffset();
+                JsonNode node = json.readTree(parser);
+                return accept(file, index, node, parser.currentLocation().getByteOffset() - start, context, integrations, "event");
             } catch (IOException e) {
-                throw new InboxFileException("is not valid JSON after event " + index + ": " + SegmentJson.firstLine(e.getMessage()), e);
+                failed(e, "is not valid JSON after event " + before + ": ");
+                return null;
             }
         }
 
@@ -413,30 +616,24 @@ public final class InboxFileReader {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
+            InboxEvent event = next;
+            next = null;
+            reading.handled = event.position();
             progress.add();
-            if (single != null) {
-                InboxEvent event = single;
-                single = null;
-                inArray = false;
+            if (!inArray) {
                 progress.done();
-                return event;
             }
-            pending = false;
-            try {
-                long start = parser.currentTokenLocation().getByteOffset();
-                JsonNode node = json.readTree(parser);
-                index++;
-                return accept(file, key, index, node, parser.currentLocation().getByteOffset() - start, context, integrations,
-                        "event");
-            } catch (IOException e) {
-                throw new InboxFileException("is not valid JSON after event " + index + ": " + SegmentJson.firstLine(e.getMessage()), e);
-            }
+            return event;
         }
 
         @Override
         public void close() throws IOException {
-            parser.close();
-            in.close();
+            if (parser != null) {
+                parser.close();
+            }
+            if (in != null) {
+                in.close();
+            }
         }
     }
 

@@ -8,12 +8,16 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.Closeable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,13 +31,33 @@ class InboxFileReaderTest {
     private List<InboxEvent> read(String name, String content) throws Exception {
         Path file = inbox.resolve(name);
         Files.writeString(file, content);
-        Iterator<InboxEvent> events = new InboxFileReader(inbox, IngestLimits.segmentDefaults(), Clock.systemUTC()).events(file.toFile());
+        return readAll(reader(false), file);
+    }
+
+    private InboxFileReader reader(boolean doneMarker) {
+        return new InboxFileReader(inbox, IngestLimits.segmentDefaults(), Clock.systemUTC(), Duration.ofSeconds(2), doneMarker);
+    }
+
+    private static List<InboxEvent> readAll(InboxFileReader reader, Path file) throws Exception {
+        Iterator<InboxEvent> events = reader.events(file.toFile());
         List<InboxEvent> all = new ArrayList<>();
         while (events.hasNext() && events.hasNext()) {
             all.add(events.next());
         }
         ((Closeable) events).close();
         return all;
+    }
+
+    private static String track(String event) {
+        return "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"" + event + "\"}";
+    }
+
+    private static List<String> names(List<InboxEvent> events) {
+        return events.stream().map(e -> e.valid() ? e.event().get("event").asText() : "refused: " + e.problem()).toList();
+    }
+
+    private static List<String> ids(List<InboxEvent> events) {
+        return events.stream().map(e -> e.event().get("messageId").asText()).toList();
     }
 
     @Test
@@ -46,19 +70,104 @@ class InboxFileReaderTest {
 
     @Test
     void derivedMessageIdsAreStableForTheSameFile() throws Exception {
-        String line = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"A\"}\n";
-        java.nio.file.attribute.FileTime time = java.nio.file.attribute.FileTime.fromMillis(1_700_000_000_000L);
         Path file = inbox.resolve("same.ndjson");
-        Files.writeString(file, line);
-        Files.setLastModifiedTime(file, time);
-        InboxFileReader reader = new InboxFileReader(inbox, IngestLimits.segmentDefaults(), Clock.systemUTC());
-        String first = reader.events(file.toFile()).next().event().get("messageId").asText();
-        String again = reader.events(file.toFile()).next().event().get("messageId").asText();
-        assertTrue(first.startsWith("file-") && first.endsWith("-1"), first);
-        assertEquals(first, again, "the same file read again (after a crash) gives the same ids");
-        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(1_700_000_001_000L));
-        String newer = reader.events(file.toFile()).next().event().get("messageId").asText();
-        assertTrue(!first.equals(newer), "a new export under the same name is new");
+        Files.writeString(file, track("A") + "\n" + track("B") + "\n");
+        InboxFileReader reader = reader(false);
+        List<String> first = ids(readAll(reader, file));
+        assertTrue(first.get(0).startsWith("file-") && first.get(0).endsWith("-1"), first.get(0));
+        assertEquals(first, ids(readAll(reader(false), file)), "the same file read again (after a crash) gives the same ids");
+        Files.writeString(file, track("A") + "\n" + track("B") + "\n" + track("C") + "\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_001_000L));
+        List<String> grown = ids(readAll(reader(false), file));
+        assertEquals(first, grown.subList(0, 2), "a file that grew keeps the ids of what it held");
+        Files.writeString(file, track("Other") + "\n");
+        assertNotEquals(first.get(0), ids(readAll(reader(false), file)).get(0), "another event at the same place is new");
+    }
+
+    @Test
+    void aCutLastLineInAYoungFileIsNotWrittenYetAndTheFileIsReadOnFromThere() throws Exception {
+        Path file = inbox.resolve("growing.ndjson");
+        String third = track("C");
+        Files.writeString(file, track("A") + "\n" + track("B") + "\n" + third.substring(0, 20));
+        InboxFileReader reader = reader(false);
+        List<InboxEvent> firstHalf = readAll(reader, file);
+        assertEquals(List.of("A", "B"), names(firstHalf), "the cut line is not refused: it is not written yet");
+        InboxFileNotSettled notYet = assertThrows(InboxFileNotSettled.class, () -> reader.settled(file.toFile()));
+        assertTrue(notYet.getMessage().contains("still being written"), notYet.getMessage());
+
+        Files.writeString(file, third.substring(20) + "\n" + track("D") + "\n", StandardOpenOption.APPEND);
+        List<InboxEvent> rest = readAll(reader, file);
+        assertEquals(List.of("C", "D"), names(rest), "read on from the first event not handed over");
+        assertEquals(List.of(3L, 4L), rest.stream().map(InboxEvent::position).toList());
+        reader.settled(file.toFile());
+        assertEquals(ids(firstHalf).subList(0, 2), ids(readAll(reader(false), file)).subList(0, 2),
+                "read whole from its start (after a restart), the same ids");
+    }
+
+    @Test
+    void anotherFileCopiedOverOneLeftInTheInboxIsReadFromItsStart() throws Exception {
+        Path file = inbox.resolve("replaced.ndjson");
+        Files.writeString(file, track("A") + "\n" + track("B") + "\n{\"type\":");
+        InboxFileReader reader = reader(false);
+        assertEquals(List.of("A", "B"), names(readAll(reader, file)));
+        assertThrows(InboxFileNotSettled.class, () -> reader.settled(file.toFile()));
+        Files.writeString(file, track("X") + "\n" + track("Y") + "\n" + track("Z") + "\n");
+        assertEquals(List.of("X", "Y", "Z"), names(readAll(reader, file)), "same name, same inode, another content");
+    }
+
+    @Test
+    void aFileThatChangedAfterItWasReadIsNotLetGo() throws Exception {
+        Path file = inbox.resolve("changed.ndjson");
+        Files.writeString(file, track("A") + "\n");
+        InboxFileReader reader = reader(false);
+        assertEquals(List.of("A"), names(readAll(reader, file)));
+        Files.writeString(file, track("B") + "\n", StandardOpenOption.APPEND);
+        assertThrows(InboxFileNotSettled.class, () -> reader.settled(file.toFile()));
+        assertEquals(List.of("B"), names(readAll(reader, file)));
+        reader.settled(file.toFile());
+    }
+
+    @Test
+    void aCutEndIsABadLineInAnOldFileOrWithADoneMarker() throws Exception {
+        Path file = inbox.resolve("old.ndjson");
+        Files.writeString(file, track("A") + "\n{\"type\":\"tr");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        InboxFileReader reader = reader(false);
+        List<InboxEvent> events = readAll(reader, file);
+        assertEquals("A", names(events).get(0));
+        assertTrue(events.get(1).problem().startsWith("line 2: not valid JSON"), events.get(1).problem());
+        reader.settled(file.toFile());
+
+        Path marked = inbox.resolve("marked.ndjson");
+        Files.writeString(marked, track("A") + "\n{\"type\":\"tr");
+        InboxFileReader markers = reader(true);
+        assertTrue(readAll(markers, marked).get(1).problem().startsWith("line 2: not valid JSON"), "the marker says it is complete");
+        markers.settled(marked.toFile());
+    }
+
+    @Test
+    void aCutJsonOrGzipInAYoungFileIsNotWrittenYet() throws Exception {
+        InboxFileReader reader = reader(false);
+        Path json = inbox.resolve("cut.json");
+        Files.writeString(json, "[" + track("A") + "," + track("B").substring(0, 15));
+        assertEquals(List.of("A"), names(readAll(reader, json)));
+        assertThrows(InboxFileNotSettled.class, () -> reader.settled(json.toFile()));
+        Files.writeString(json, "[" + track("A") + "," + track("B") + "]");
+        assertEquals(List.of("B"), names(readAll(reader, json)));
+        reader.settled(json.toFile());
+
+        Path gzip = inbox.resolve("cut.ndjson.gz");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(bytes)) {
+            out.write((track("A") + "\n" + track("B") + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        byte[] whole = bytes.toByteArray();
+        Files.write(gzip, java.util.Arrays.copyOf(whole, whole.length - 10));
+        readAll(reader, gzip);
+        assertThrows(InboxFileNotSettled.class, () -> reader.settled(gzip.toFile()));
+        Files.write(gzip, whole);
+        readAll(reader, gzip);
+        reader.settled(gzip.toFile());
     }
 
     @Test

@@ -1,0 +1,98 @@
+package io.github.segmenttotango;
+
+import io.github.segmenttotango.support.RunningBundle;
+import io.github.segmenttotango.support.TotangoStandIn;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The scheduler's convention, with inbox.done-marker=true: a file is read only once its <name>.done marker exists. */
+class FileDropDoneMarkerTest {
+
+    private static TotangoStandIn totango;
+    private static RunningBundle bundle;
+    private static Path inbox;
+
+    @BeforeAll
+    static void start() throws Exception {
+        totango = new TotangoStandIn();
+        bundle = RunningBundle.start(totango, Map.of("inbox.settle-time", "500ms", "inbox.done-marker", "true"));
+        inbox = bundle.dataDir().resolve("inbox");
+    }
+
+    @AfterAll
+    static void stop() {
+        bundle.close();
+        totango.close();
+    }
+
+    private static String track(String user, String event) {
+        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}\n";
+    }
+
+    private static Path done(String name) {
+        return bundle.dataDir().resolve("done").resolve(LocalDate.now(ZoneOffset.UTC).toString()).resolve(name);
+    }
+
+    private static void awaitGone(Path file) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Files.exists(file) && System.nanoTime() < deadline) {
+            TotangoStandIn.sleep(50);
+        }
+        assertFalse(Files.exists(file), file + " is still there");
+    }
+
+    @Test
+    void aFileIsHeldBackUntilItsMarkerExistsAndTheMarkerIsNeverReadAsData() throws Exception {
+        Files.writeString(inbox.resolve("waiting.ndjson"), track("marker-u", "Held"));
+        // a file with its marker, dropped after: once it is delivered, the first one has been passed over
+        Files.writeString(inbox.resolve("ready.ndjson"), track("marker-u", "Ready"));
+        Files.writeString(inbox.resolve("ready.ndjson.done"), "");
+        totango.await(r -> "Ready".equals(r.param("sdr_a")), 1);
+        awaitGone(inbox.resolve("ready.ndjson.done"));
+        assertTrue(Files.exists(done("ready.ndjson")));
+        // the bundle polls every second: let a few polls pass over the file without its marker
+        TotangoStandIn.sleep(3000);
+        assertEquals(List.of("Ready"), totango.forUser("marker-u").stream().map(r -> r.param("sdr_a")).toList(),
+                "no marker, not read");
+        assertTrue(Files.exists(inbox.resolve("waiting.ndjson")), "held back in the inbox");
+
+        // the marker may hold anything: it is never read as events
+        Files.writeString(inbox.resolve("waiting.ndjson.done"), track("marker-u", "FromTheMarker"));
+        totango.await(r -> "Held".equals(r.param("sdr_a")), 1);
+        awaitGone(inbox.resolve("waiting.ndjson.done"));
+        assertTrue(Files.exists(done("waiting.ndjson")));
+        assertFalse(Files.exists(done("waiting.ndjson.done")), "the marker is removed, not kept");
+        Files.writeString(inbox.resolve("last.ndjson"), track("marker-u", "Last"));
+        Files.writeString(inbox.resolve("last.ndjson.done"), "");
+        totango.await(r -> "Last".equals(r.param("sdr_a")), 1);
+        assertEquals(List.of("Ready", "Held", "Last"), totango.forUser("marker-u").stream().map(r -> r.param("sdr_a")).toList());
+    }
+
+    @Test
+    void anUnreadableFileMovesToErrorWithoutLeavingItsMarker() throws Exception {
+        Files.writeString(inbox.resolve("broken.json"), "these are not events");
+        Files.writeString(inbox.resolve("broken.json.done"), "");
+        Path error = bundle.dataDir().resolve("error").resolve(LocalDate.now(ZoneOffset.UTC).toString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.exists(error.resolve("broken.json.error.json")) && System.nanoTime() < deadline) {
+            TotangoStandIn.sleep(50);
+        }
+        awaitGone(inbox.resolve("broken.json"));
+        assertTrue(Files.exists(error.resolve("broken.json")));
+        awaitGone(inbox.resolve("broken.json.done"));
+    }
+}
