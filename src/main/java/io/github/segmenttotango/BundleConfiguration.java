@@ -10,6 +10,7 @@ import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.EventsQueueWriter;
 import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
+import io.github.segmenttotango.ingest.RequestHeadersOnly;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -147,6 +148,9 @@ public class BundleConfiguration implements CamelConfiguration {
                 deadLetters, settings.routingBatchEvents(), 100));
         context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(settings.durations().get("ingest.retry.initial-delay"),
                 settings.durations().get("ingest.retry.max-delay")));
+        // the first step of each HTTP entry route: headers from the request itself, never its query string
+        context.getRegistry().bind("trackingApiRequestHeaders", new RequestHeadersOnly("/v1/{call}"));
+        context.getRegistry().bind("adminRequestHeaders", new RequestHeadersOnly("/admin/dead-letter/{id}"));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());

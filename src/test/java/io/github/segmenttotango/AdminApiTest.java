@@ -111,6 +111,23 @@ class AdminApiTest {
     }
 
     @Test
+    void onlyTheHeaderCarriesTheTokenAndOddParametersAreClearRefusals() throws Exception {
+        String query = "?Authorization=" + java.net.URLEncoder.encode("Bearer " + TOKEN, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("unauthorized", json(bundle.send(bundle.request("/admin/dead-letter" + query).GET().build()), 401).path("code").asText());
+        assertEquals("unauthorized", json(bundle.send(bundle.request("/admin/dead-letter/replay" + query)
+                .POST(BodyPublishers.ofString("{\"all\":true}")).build()), 401).path("code").asText());
+        JsonNode far = json(admin("GET", "/admin/dead-letter?offset=2147483647&limit=500", null), 200);
+        assertEquals(0, far.path("items").size(), far.toString());
+        assertEquals("invalid_parameter", json(admin("GET", "/admin/dead-letter?offset=99999999999", null), 400).path("code").asText());
+        HttpResponse<String> form = bundle.send(bundle.request("/admin/dead-letter/replay").header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(BodyPublishers.ofString("{\"reason\":\"nothing-such\"}")).build());
+        assertEquals(0, json(form, 200).path("replayed").asInt(), "a JSON body is read whatever its Content-Type");
+        HttpResponse<String> notJson = bundle.send(bundle.request("/admin/dead-letter/replay").header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(BodyPublishers.ofString("all=true")).build());
+        assertEquals("invalid_json", json(notJson, 400).path("code").asText());
+    }
+
+    @Test
     void parkedEventsAreListed() throws Exception {
         assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"admin-parked\",\"event\":\"Waiting\",\"messageId\":\"parked-1\"}").statusCode());
         long deadline = System.nanoTime() + 10_000_000_000L;

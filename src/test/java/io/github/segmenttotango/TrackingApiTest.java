@@ -256,6 +256,18 @@ class TrackingApiTest {
     }
 
     @Test
+    void theQueryStringSetsNoHeaderTheRoutesRead() {
+        HttpResponse<String> asPreview = bundle.send(post("/v1/track?call=preview&Content-Encoding=gzip", "application/json")
+                .POST(BodyPublishers.ofString("{\"userId\":\"query-u\",\"event\":\"Tracked\",\"context\":{\"groupId\":\"g\"}}")).build());
+        assertEquals(200, asPreview.statusCode(), asPreview.body());
+        assertTrue(asPreview.body().contains("\"success\":true"), "a track, not a preview: " + asPreview.body());
+        assertEquals("Tracked", totango.awaitUser("query-u", 1).get(0).param("sdr_a"));
+        String key = "?Authorization=" + java.net.URLEncoder.encode(RunningBundle.basic(RunningBundle.WRITE_KEY), StandardCharsets.UTF_8);
+        assertRefused(bundle.send(bundle.request("/v1/track" + key).header("Content-Type", "application/json")
+                .POST(BodyPublishers.ofString("{\"userId\":\"query-u\",\"event\":\"E\"}")).build()), 401, "missing_write_key");
+    }
+
+    @Test
     void aTrackWithoutEventNameIsSentAsUnknown() {
         HttpResponse<String> response = send("/v1/batch", """
                 {"batch":[

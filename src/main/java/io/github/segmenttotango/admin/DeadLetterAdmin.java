@@ -43,7 +43,8 @@ public final class DeadLetterAdmin {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", all.size());
         body.put("offset", from);
-        body.put("items", all.subList(Math.min(from, all.size()), Math.min(from + size, all.size())));
+        int start = Math.min(from, all.size());
+        body.put("items", all.subList(start, start + Math.min(size, all.size() - start)));
         return answer(200, body);
     }
 

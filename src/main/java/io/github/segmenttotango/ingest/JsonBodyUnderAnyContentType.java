@@ -7,10 +7,11 @@ import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Lets the Tracking API read a form-typed body as the JSON it is. RudderStack's Node SDK posts its
+ * Lets the Tracking API (and the admin API) read a form-typed body as the JSON it is. RudderStack's Node SDK posts its
  * (gzipped) JSON batches as {@code application/x-www-form-urlencoded}, and Segment's and RudderStack's
  * servers read the body as JSON whatever the Content-Type says. Vert.x and Camel's platform-http would
  * instead decode such a body as form fields (into headers) and hand the route no body at all, so this
@@ -19,8 +20,8 @@ import java.util.Locale;
  */
 public final class JsonBodyUnderAnyContentType implements Handler<RoutingContext> {
 
-    /** The Tracking API paths, as the ingest routes serve them. */
-    static final String PATHS = "/v1/*";
+    /** The paths whose bodies are JSON: the Tracking API's and the admin API's. */
+    static final List<String> PATHS = List.of("/v1/*", "/admin/*");
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @Override
@@ -33,12 +34,12 @@ public final class JsonBodyUnderAnyContentType implements Handler<RoutingContext
     }
 
     /**
-     * Puts the handler first on the Tracking API paths of the bundle's HTTP server; called once the
+     * Puts the handler first on the JSON paths of the bundle's HTTP server; called once the
      * server is up and before the routes start (so before the first request).
      */
     public static void install(CamelContext context) {
         context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                 .filter(VertxPlatformHttpRouter::isMainServer)
-                .forEach(router -> router.route(PATHS).order(Integer.MIN_VALUE).handler(new JsonBodyUnderAnyContentType()));
+                .forEach(router -> PATHS.forEach(path -> router.route(path).order(Integer.MIN_VALUE).handler(new JsonBodyUnderAnyContentType())));
     }
 }
