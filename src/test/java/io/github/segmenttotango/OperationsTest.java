@@ -143,7 +143,7 @@ class OperationsTest {
         String log;
         try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_LOG_FORMAT", "json",
                 "BRIDGE_DATA_DIR", data.toString())).awaitHealthy()) {
-            assertEquals(200, bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"track\",\"userId\":\"j\",\"messageId\":\"json-1\"},"
+            assertEquals(200, bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"group\",\"userId\":\"j\",\"messageId\":\"json-1\"},"
                     + "{\"type\":\"track\",\"userId\":\"j\",\"event\":\"E\",\"context\":{\"groupId\":\"g\"}}]}").statusCode());
             TotangoStandIn.sleep(500);
             log = bundle.log();
@@ -161,6 +161,23 @@ class OperationsTest {
         }
         assertTrue(lines > 10, "a JSON log: " + log);
         assertTrue(deadLetterLine, "one line per dead letter, with reason and messageId: " + log);
+    }
+
+    @Test
+    void noValueFromTheInputBreaksALogLine(@TempDir Path data) throws Exception {
+        String log;
+        try (BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_DATA_DIR", data.toString()))
+                .awaitHealthy()) {
+            assertEquals(400, bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"x\\r\\nFORGED type\",\"userId\":\"l\","
+                    + "\"messageId\":\"m\\nFORGED messageId\\u0000\\u001b[31m\"}]}").statusCode());
+            TotangoStandIn.sleep(500);
+            log = bundle.log();
+        }
+        assertTrue(log.contains("FORGED type"), "the dead letter is logged: " + log);
+        for (String line : log.split("\n")) {
+            assertFalse(line.startsWith("FORGED"), "a value from the input began a log line: " + line);
+            assertFalse(line.contains("\u0000") || line.contains("\u001b") || line.contains("\r"), "a control character in the log: " + line);
+        }
     }
 
     @Test
