@@ -132,7 +132,9 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
                 settings.totangoUrl(), !settings.apiToken().isEmpty()));
         ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
-        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock, metrics);
+        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock, metrics, dataSource,
+                settings.deadLetterRetention(), settings.deadLetterMaxBytes());
+        deadLetters.openIndex();
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
         metrics.watch(backlog::backlog, backlog::queuedRequests, parked::count);

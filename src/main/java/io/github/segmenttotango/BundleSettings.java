@@ -19,6 +19,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage,
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
+        Duration deadLetterRetention, long deadLetterMaxBytes,
         Map<String, Duration> durations) {
 
     /** The duration settings the routes use, with their defaults. */
@@ -81,6 +82,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 dedupStore,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
+                read.duration("bridge.dead-letter.retention", "30d"),
+                read.positiveLong("bridge.dead-letter.max-bytes", shareOfDisk(dataDir, 10)),
                 routeDurations(read));
     }
 
@@ -105,7 +108,18 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
-                + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
+                + " bridge.group-context.max-entries=" + groupContextMaxEntries
+                + " bridge.dead-letter.retention=" + deadLetterRetention + " bridge.dead-letter.max-bytes=" + deadLetterMaxBytes
+                + " durations=" + durations;
+    }
+
+    /** A share (percent) of the size of the disk that holds a folder; 1 GiB when the disk cannot tell. */
+    static long shareOfDisk(Path folder, int percent) {
+        try {
+            return Math.max(1, Files.getFileStore(folder).getTotalSpace() / 100 * percent);
+        } catch (java.io.IOException unknown) {
+            return 1L << 30;
+        }
     }
 
     private static Path writableFolder(Reader read, String key, String fallback) {

@@ -35,16 +35,15 @@ public final class DeadLetterAdmin {
         this.limits = limits;
     }
 
-    /** GET /admin/dead-letter?reason=&offset=&limit= */
+    /** GET /admin/dead-letter?reason=&offset=&limit=: reads the files of one page only. */
     public Answer list(String reason, String offset, String limit) {
         int from = number("offset", offset, 0);
         int size = Math.min(number("limit", limit, 100), MAX_PAGE);
-        List<DeadLetter> all = deadLetters.all().stream().filter(l -> reason == null || reason.isBlank() || reason.equals(l.reason())).toList();
+        DeadLetterStore.Page page = deadLetters.page(reason, from, size);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("total", all.size());
+        body.put("total", page.total());
         body.put("offset", from);
-        int start = Math.min(from, all.size());
-        body.put("items", all.subList(start, start + Math.min(size, all.size() - start)));
+        body.put("items", page.items());
         return answer(200, body);
     }
 
@@ -59,29 +58,49 @@ public final class DeadLetterAdmin {
         return answer(200, body);
     }
 
-    /** The dead letters a replay request names: {"all":true}, {"reason":"..."} or {"id":"..."}. */
-    public List<DeadLetter> select(byte[] request) {
+    /**
+     * The ids of the dead letters a replay request names: {"all":true}, {"reason":"..."} or {"id":"..."}
+     * (ids only: each letter is read when its turn comes, so a replay of all costs no more memory
+     * than their ids).
+     */
+    public List<String> select(byte[] request) {
         JsonNode ask;
         try {
             ask = request == null || request.length == 0 ? json.createObjectNode() : json.readTree(request);
         } catch (IOException e) {
             throw IngestException.badRequest("invalid_json", "The body is not valid JSON");
         }
-        List<DeadLetter> all = deadLetters.all();
+        if (ask == null || !ask.isObject()) {
+            throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
+        }
         if (ask.path("all").asBoolean(false)) {
-            return all;
+            return allIds(null);
         }
         if (ask.hasNonNull("reason")) {
-            return all.stream().filter(l -> ask.get("reason").asText().equals(l.reason())).toList();
+            return allIds(ask.get("reason").asText());
         }
         if (ask.hasNonNull("id")) {
-            List<DeadLetter> one = all.stream().filter(l -> ask.get("id").asText().equals(l.id())).toList();
-            if (one.isEmpty()) {
-                throw new IngestException(404, "not_found", "No dead letter " + ask.get("id").asText());
+            String id = ask.get("id").asText();
+            if (deadLetters.load(id) == null) {
+                throw new IngestException(404, "not_found", "No dead letter " + (id.length() <= 64 ? id : id.substring(0, 64) + "..."));
             }
-            return one;
+            return List.of(id);
         }
         throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
+    }
+
+    private List<String> allIds(String reason) {
+        List<String> ids = new java.util.ArrayList<>();
+        for (List<String> page = deadLetters.ids(reason, 0, MAX_PAGE); !page.isEmpty();
+                page = deadLetters.ids(reason, ids.size(), MAX_PAGE)) {
+            ids.addAll(page);
+        }
+        return ids;
+    }
+
+    /** The dead letter a replay takes in its turn; null when it is gone meanwhile. */
+    public DeadLetter load(String id) {
+        return deadLetters.load(id);
     }
 
     /**
@@ -89,7 +108,7 @@ public final class DeadLetterAdmin {
      * kind, which the store sets, never what its payload looks like.
      */
     public boolean holdsCall(DeadLetter letter) {
-        return letter.holdsCall();
+        return letter != null && letter.holdsCall();
     }
 
     /** The Totango call of a failed delivery, as a one-call list for the delivery queue. */
@@ -99,7 +118,7 @@ public final class DeadLetterAdmin {
 
     /** The Segment event of a dead letter, or null when it holds a call or is still not a valid event. */
     public ObjectNode eventOf(DeadLetter letter) {
-        if (letter.holdsCall()) {
+        if (letter == null || letter.holdsCall()) {
             return null;
         }
         JsonNode event = json.valueToTree(letter.payload());
@@ -109,7 +128,8 @@ public final class DeadLetterAdmin {
     /** The answer to a replay: how many went back into the pipeline, how many are still invalid events. */
     public Answer replayed(List<String> outcomes) {
         long replayed = outcomes.stream().filter("replayed"::equals).count();
-        return answer(200, Map.of("replayed", replayed, "stillInvalid", outcomes.size() - replayed));
+        long gone = outcomes.stream().filter("gone"::equals).count();
+        return answer(200, Map.of("replayed", replayed, "stillInvalid", outcomes.size() - replayed - gone));
     }
 
     /** DELETE /admin/dead-letter/{id} */
