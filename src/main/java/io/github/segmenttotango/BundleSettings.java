@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.ingest.CorsPolicy;
 import io.github.segmenttotango.ingest.IngestLimits;
 import io.github.segmenttotango.mapping.MappingSettings;
 
@@ -19,7 +20,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, long queueMaxBytes, int queueMaxDiskUsage,
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
-        Map<String, Duration> durations) {
+        Map<String, Duration> durations, CorsPolicy cors) {
 
     /** The duration settings the routes use, with their defaults. */
     static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
@@ -80,7 +81,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 dedupStore,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
-                routeDurations(read));
+                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins", "*"));
     }
 
     private static Map<String, Duration> routeDurations(Reader read) {
@@ -100,7 +101,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.disable-heartbeat=" + mapping.disableHeartbeat()
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
-                + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
+                + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore + " segment.cors.allowed-origins=" + cors
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries + " durations=" + durations;
@@ -181,6 +182,14 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 return Durations.parse(key, text(key, fallback));
             } catch (IllegalArgumentException e) {
                 throw invalid(key, e.getMessage().substring(key.length() + 1));
+            }
+        }
+
+        CorsPolicy corsPolicy(String key, String fallback) {
+            try {
+                return CorsPolicy.of(text(key, fallback));
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, e.getMessage());
             }
         }
 
