@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.ingest.CorsPolicy;
 import io.github.segmenttotango.ingest.IngestLimits;
 import io.github.segmenttotango.mapping.MappingSettings;
 
@@ -20,7 +21,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
-        Map<String, Duration> durations) {
+        Map<String, Duration> durations, CorsPolicy cors) {
 
     /** The duration settings the routes use, with their defaults. */
     static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
@@ -84,7 +85,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 read.duration("bridge.dead-letter.retention", "30d"),
                 read.positiveLong("bridge.dead-letter.max-bytes", shareOfDisk(dataDir, 10)),
-                routeDurations(read));
+                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins", "*"));
     }
 
     private static Map<String, Duration> routeDurations(Reader read) {
@@ -105,7 +106,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.product-account-separator=" + mapping.productAccountSeparator()
                 + " totango.track-module-from-last-page=" + mapping.trackModuleFromLastPage()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
-                + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore
+                + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore + " segment.cors.allowed-origins=" + cors
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries
@@ -197,6 +198,14 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 return Durations.parse(key, text(key, fallback));
             } catch (IllegalArgumentException e) {
                 throw invalid(key, e.getMessage().substring(key.length() + 1));
+            }
+        }
+
+        CorsPolicy corsPolicy(String key, String fallback) {
+            try {
+                return CorsPolicy.of(text(key, fallback));
+            } catch (IllegalArgumentException e) {
+                throw invalid(key, e.getMessage());
             }
         }
 

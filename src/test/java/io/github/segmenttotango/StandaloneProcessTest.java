@@ -43,6 +43,7 @@ class StandaloneProcessTest {
                     Map.entry("TOTANGO_DISABLE_HEARTBEAT", "true"),
                     Map.entry("TOTANGO_PRODUCT_ACCOUNT_SEPARATOR", "::"),
                     Map.entry("SEGMENT_WRITE_KEYS", "env-key-1,env-key-2"),
+                    Map.entry("SEGMENT_CORS_ALLOWED_ORIGINS", "https://env.example.com"),
                     Map.entry("BRIDGE_DATA_DIR", data.toString()),
                     Map.entry("BRIDGE_ADMIN_TOKEN", "admin-from-env"),
                     Map.entry("DELIVERY_PARK_WINDOW", "1s"),
@@ -79,6 +80,7 @@ class StandaloneProcessTest {
                 assertEquals(200, bundle.get("/admin/dead-letter", "Bearer admin-from-env").statusCode(), "BRIDGE_ADMIN_TOKEN");
                 log = bundle.log();
             }
+            assertTrue(log.contains("segment.cors.allowed-origins=https://env.example.com"), "SEGMENT_CORS_ALLOWED_ORIGINS");
             assertFalse(log.contains("env-key-2"), "a write key in the log");
             assertFalse(log.contains("token-from-env"), "the api token in the log");
             assertFalse(log.contains("admin-from-env"), "the admin token in the log");

@@ -122,6 +122,21 @@ class TrackingApiTest {
     }
 
     @Test
+    void byDefaultAWebPageOfAnyOriginMayCallAndReadTheAnswers() {
+        HttpResponse<String> preflight = bundle.send(bundle.request("/v1/i").header("Origin", "https://any.example.org")
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization")
+                .method("OPTIONS", BodyPublishers.noBody()).build());
+        assertEquals(204, preflight.statusCode(), preflight.body());
+        assertEquals("https://any.example.org", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null),
+                "segment.cors.allowed-origins=* answers each page with its own origin");
+        HttpResponse<String> answer = bundle.send(post("/v1/i", "text/plain").header("Origin", "http://localhost:3000")
+                .POST(BodyPublishers.ofString("{\"userId\":\"any-origin-u\",\"traits\":{}}")).build());
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("http://localhost:3000", answer.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertFalse(answer.headers().firstValue("Access-Control-Allow-Credentials").isPresent());
+    }
+
+    @Test
     void aMissingOrUnknownWriteKeyIs401AndTheKeyIsNotEchoed() {
         String json = "{\"userId\":\"key-u\",\"event\":\"E\",\"context\":{\"groupId\":\"g\"}}";
         assertRefused(bundle.send(bundle.request("/v1/track").header("Content-Type", "application/json")

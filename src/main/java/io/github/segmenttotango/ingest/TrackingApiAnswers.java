@@ -73,6 +73,12 @@ public final class TrackingApiAnswers {
         return new Answer(405, write(Map.of("code", "method_not_allowed", "message", "Tracking API calls are sent with POST")));
     }
 
+    /** A browser's preflight from a web page whose origin segment.cors.allowed-origins does not list. */
+    public Answer originNotAllowed() {
+        return new Answer(403, write(Map.of("code", "origin_not_allowed",
+                "message", "Web pages of this origin may not call the Tracking API (segment.cors.allowed-origins)")));
+    }
+
     /** An unexpected failure: a 500 that says so, never a stack trace; 503 when the delivery queue refused. */
     public Answer failure(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
