@@ -275,6 +275,15 @@ class TrackingApiTest {
     }
 
     @Test
+    void pathsAndMethodsNoRouteTakesAreAnsweredInJson() {
+        for (String path : List.of("/v1/", "/v1", "/v1/batch/x", "/v1/nope", "/v1/track/x/y")) {
+            assertRefused(bundle.send(post(path, "application/json").POST(BodyPublishers.ofString("{}")).build()), 404, "unknown_call");
+        }
+        assertRefused(bundle.send(post("/v1/track", "application/json").method("TRACE", BodyPublishers.noBody()).build()), 405, "method_not_allowed");
+        assertEquals(200, send("/v1/track", "{\"userId\":\"u\",\"event\":\"Still served\"}").statusCode(), "the real routes come first");
+    }
+
+    @Test
     void theQueryStringSetsNoHeaderTheRoutesRead() {
         HttpResponse<String> asPreview = bundle.send(post("/v1/track?call=preview&Content-Encoding=gzip", "application/json")
                 .POST(BodyPublishers.ofString("{\"userId\":\"query-u\",\"event\":\"Tracked\",\"context\":{\"groupId\":\"g\"}}")).build());
