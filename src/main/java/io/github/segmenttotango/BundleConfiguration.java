@@ -2,6 +2,7 @@ package io.github.segmenttotango;
 
 import io.github.segmenttotango.admin.AdminAccess;
 import io.github.segmenttotango.admin.DeadLetterAdmin;
+import io.github.segmenttotango.delivery.CutCallsOnStop;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
@@ -143,6 +144,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
         context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
+        context.getManagementStrategy().addEventNotifier(new CutCallsOnStop(context, settings.durations().get("delivery.stop-grace")));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock));
         TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
         // the step that turns the call in the body into its form (routes/delivery.yaml)
