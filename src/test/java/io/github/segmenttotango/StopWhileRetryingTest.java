@@ -27,29 +27,44 @@ class StopWhileRetryingTest {
     private static final String EVENT =
             "{\"userId\":\"stop-u\",\"event\":\"Waited\",\"messageId\":\"stop-1\",\"context\":{\"groupId\":\"g\"}}";
 
+    /**
+     * A message of three calls of one user: the first is delivered, the second waits for its retry at
+     * the stop, the third is not sent; the message goes back whole (the first is sent again).
+     */
     @Test
     void aStopPutsTheCallWaitingForItsRetryBackOnItsQueue(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
-            totango.downFor(Duration.ofHours(1));
+            totango.answerNext(200, 503);
             // a long first delay: at the stop the call is surely waiting, far from its next attempt
             Map<String, String> env = env(totango, data, Map.of("DELIVERY_RETRY_INITIAL_DELAY", "1m"));
             try (BundleProcess first = BundleProcess.launch(env).awaitHealthy()) {
-                RunningBundle.accepted(first.post("/v1/track", "stop-key", EVENT));
+                RunningBundle.accepted(first.post("/v1/batch", "stop-key", "{\"batch\":[" + track("First", "stop-0") + ","
+                        + track("Waited", "stop-1") + "," + track("Third", "stop-2") + "]}"));
                 totango.await(r -> "Waited".equals(r.param("sdr_a")), 1);
                 // counted just before the delay starts
                 awaitMetric(first, "totango_calls_retried_total 1.0");
-                assertStopsQuicklyPuttingTheCallBack(first);
+                String putBack = assertStopsQuicklyPuttingTheCallBack(first);
+                assertTrue(putBack.contains("call 2 of 3"), putBack);
             }
-            assertEquals(1, totango.received().size(), "one attempt before the stop: " + totango.received());
+            assertEquals(List.of("First", "Waited"), activities(totango), "the third call waits with the second");
 
-            totango.downFor(Duration.ZERO);
             try (BundleProcess second = BundleProcess.launch(env).awaitHealthy()) {
-                totango.await(r -> "Waited".equals(r.param("sdr_a")) && r.status() == 200, 1);
+                totango.await(r -> "Third".equals(r.param("sdr_a")), 1);
                 awaitMetric(second, "totango_delivery_backlog 0.0");
-                assertEquals(1, totango.received().stream()
-                        .filter(r -> "Waited".equals(r.param("sdr_a")) && r.status() == 200).count(), "delivered once");
+                assertEquals(List.of("First", "Waited", "First", "Waited", "Third"), activities(totango),
+                        "the message again, in order: the call that waited delivered once, the one before it again");
+                assertEquals(List.of(200, 503, 200, 200, 200), totango.received().stream().map(r -> r.status()).toList());
             }
         }
+    }
+
+    private static String track(String event, String messageId) {
+        return "{\"type\":\"track\",\"userId\":\"stop-u\",\"event\":\"" + event + "\",\"messageId\":\"" + messageId
+                + "\",\"context\":{\"groupId\":\"g\"}}";
+    }
+
+    private static List<String> activities(TotangoStandIn totango) {
+        return totango.received().stream().map(r -> r.param("sdr_a")).toList();
     }
 
     @Test
@@ -84,8 +99,8 @@ class StopWhileRetryingTest {
         return env;
     }
 
-    /** SIGTERM: exit 0 within 5 s, one INFO line for the call put back, no ERROR, no stack trace. */
-    private static void assertStopsQuicklyPuttingTheCallBack(BundleProcess bundle) throws Exception {
+    /** SIGTERM: exit 0 within 5 s, one INFO line for the call put back (returned), no ERROR, no stack trace. */
+    private static String assertStopsQuicklyPuttingTheCallBack(BundleProcess bundle) throws Exception {
         long signalled = System.nanoTime();
         bundle.process().destroy(); // SIGTERM
         assertTrue(bundle.process().waitFor(5, TimeUnit.SECONDS), "still running 5 s after SIGTERM: " + bundle.log());
@@ -99,6 +114,7 @@ class StopWhileRetryingTest {
         assertFalse(log.contains(" ERROR "), log);
         // a stack trace would add lines of its own: every line is a log line, which starts with its time
         assertEquals(List.of(), log.lines().filter(line -> !line.matches("\\d{4}-\\d\\d-\\d\\dT.*")).toList(), log);
+        return putBack.get(0);
     }
 
     private static void awaitMetric(BundleProcess bundle, String line) throws Exception {
