@@ -12,6 +12,7 @@ import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.EventsQueueWriter;
 import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
 import io.github.segmenttotango.ingest.RequestHeadersOnly;
+import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -113,7 +114,10 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         // called when the HTTP server is up, before the routes start
-        context.addStartupListener((started, alreadyStarted) -> JsonBodyUnderAnyContentType.install(started));
+        context.addStartupListener((started, alreadyStarted) -> {
+            JsonBodyUnderAnyContentType.install(started);
+            TrackingApiUnavailable.install(started, properties.resolveProperty("delivery.backpressure-retry-after").orElse("30"));
+        });
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         ProducerTemplate sends = context.createProducerTemplate();
         addService(context, sends, "the events queue's sender");

@@ -81,6 +81,11 @@ public final class TrackingApiAnswers {
         return new Answer(404, write(Map.of("code", "unknown_call", "message", "No such Tracking API call: " + shown)));
     }
 
+    /** 503 while the Tracking API's routes are not there: the bundle is starting, or stopping. */
+    public Answer unavailable(boolean stopping) {
+        return new Answer(503, write(TrackingApiUnavailable.body(stopping)));
+    }
+
     /** Tracking API calls are POSTs only. */
     public Answer methodNotAllowed() {
         return new Answer(405, write(Map.of("code", "method_not_allowed", "message", "Tracking API calls are sent with POST")));
