@@ -1,7 +1,11 @@
 package io.github.segmenttotango.inbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -73,6 +77,8 @@ public final class InboxFileReader {
     private final Path inbox;
     private final IngestLimits limits;
     private final ObjectMapper json;
+    /** Reads a JSON file around its events: deeper nesting, longer numbers than an event may have (see copyValue). */
+    private final JsonFactory fileJson;
     private final Clock clock;
     private final long notWrittenYetMillis;
     private final boolean doneMarker;
@@ -92,6 +98,8 @@ public final class InboxFileReader {
         this.inbox = inbox;
         this.limits = limits;
         this.json = SegmentJson.mapper(limits);
+        this.fileJson = SegmentJson.mapper(new IngestLimits(limits.maxRequestBytes(), limits.maxEventBytes(), limits.maxBatchEvents(),
+                DEEPEST_FILE_NESTING, limits.maxStringLength(), Math.max(limits.maxNumberLength(), limits.maxEventBytes()))).getFactory();
         this.clock = clock;
         this.notWrittenYetMillis = doneMarker ? 0 : settleTime.toMillis() * NOT_WRITTEN_YET_SETTLE_TIMES;
         this.doneMarker = doneMarker;
@@ -212,6 +220,91 @@ public final class InboxFileReader {
         }
     }
 
+    /** How deep a JSON file may nest around and inside its events before it cannot be read on at all. */
+    static final int DEEPEST_FILE_NESTING = 500;
+
+    /**
+     * Copies the value the (lenient) file parser is on, the parser ending on its last token: its bytes, or
+     * null when it is larger than an event may be (the rest of it is skipped, not kept). An event is then
+     * read from these bytes alone, under the event limits, so that nothing wrong inside one event can stop
+     * the reading of the file.
+     */
+    private byte[] copyValue(JsonParser parser) throws IOException {
+        CappedBytes out = new CappedBytes(limits.maxEventBytes());
+        JsonToken token = parser.currentToken();
+        int depth = 0;
+        try (JsonGenerator copy = json.getFactory().createGenerator(out)) {
+            while (true) {
+                if (!out.full()) {
+                    switch (token) {
+                        case START_OBJECT -> copy.writeStartObject();
+                        case END_OBJECT -> copy.writeEndObject();
+                        case START_ARRAY -> copy.writeStartArray();
+                        case END_ARRAY -> copy.writeEndArray();
+                        case FIELD_NAME -> copy.writeFieldName(parser.currentName());
+                        case VALUE_STRING -> copy.writeString(parser.getText());
+                        // as written: a number out of range is the event's problem, found when it is read
+                        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> copy.writeNumber(parser.getText());
+                        case VALUE_TRUE, VALUE_FALSE -> copy.writeBoolean(token == JsonToken.VALUE_TRUE);
+                        case VALUE_NULL -> copy.writeNull();
+                        default -> throw new JsonParseException(parser, "unexpected " + token);
+                    }
+                    copy.flush();
+                }
+                depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                if (depth == 0) {
+                    break;
+                }
+                token = parser.nextToken();
+                if (token == null) {
+                    throw new JsonEOFException(parser, null, "the file ends inside an event");
+                }
+            }
+        }
+        return out.full() ? null : out.toByteArray();
+    }
+
+    /** Bytes up to a bound; past it, what is written is dropped and the copy is "full". */
+    private static final class CappedBytes extends ByteArrayOutputStream {
+        private final int max;
+        private boolean full;
+
+        CappedBytes(int max) {
+            super(512);
+            this.max = max;
+        }
+
+        boolean full() {
+            return full;
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+            if (full || count + length > max) {
+                full = true;
+                return;
+            }
+            super.write(bytes, offset, length);
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (full || count + 1 > max) {
+                full = true;
+                return;
+            }
+            super.write(b);
+        }
+    }
+
+    /** Why a value cannot be read, in the words of the input (no Java class names). */
+    static String unreadableReason(Exception failure) {
+        if (failure instanceof NumberFormatException) {
+            return "a number is out of range";
+        }
+        String message = failure instanceof StreamConstraintsException limit ? limit.getOriginalMessage() : failure.getMessage();
+        return SegmentJson.firstLine(message).replaceAll(", from `?[A-Za-z.]+\\(\\)`?", "");
+    }
     /** A stream that ended early: a JSON document or gzip stream cut short. */
     private static boolean cut(IOException e) {
         return e instanceof JsonEOFException || e instanceof EOFException;
@@ -364,8 +457,9 @@ public final class InboxFileReader {
             }
         }
 
-        void done() {
-            LOG.info("Inbox file {}: done, {} events read, {} events/s", file, count, rate(System.nanoTime()));
+        /** The end of the file is reached (whether it is done is for {@link #settled} to say). */
+        void end() {
+            LOG.info("Inbox file {}: end reached, {} events read, {} events/s", file, count, rate(System.nanoTime()));
         }
 
         private long rate(long now) {
@@ -435,7 +529,7 @@ public final class InboxFileReader {
             }
             if (b < 0) {
                 finished = true;
-                progress.done();
+                progress.end();
             }
             if (size == 0 && finished) {
                 return null;
@@ -458,6 +552,9 @@ public final class InboxFileReader {
             JsonNode node;
             try {
                 node = json.readTree(text);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                return new InboxEvent(file, line, null, "line " + line + ": cannot be read: " + unreadableReason(unreadable),
+                        text.substring(0, Math.min(500, text.length())));
             } catch (IOException notJson) {
                 if (finished && young) {
                     return cutEnd();
@@ -496,6 +593,8 @@ public final class InboxFileReader {
         private InboxEvent next;
         private boolean inArray;
         private boolean finished;
+        /** The file cannot be read past an event: thrown once that event (refused) is handed over. */
+        private InboxFileException failure;
 
         JsonEvents(String file, Reading reading, boolean young, Path path, boolean gzip) {
             this.file = file;
@@ -505,7 +604,7 @@ public final class InboxFileReader {
             try {
                 boolean batch = scanEnvelope(path, gzip);
                 in = open(path, gzip);
-                parser = json.createParser(in);
+                parser = fileJson.createParser(in);
                 JsonToken first = parser.nextToken();
                 if (first == JsonToken.START_ARRAY) {
                     inArray = true;
@@ -513,11 +612,9 @@ public final class InboxFileReader {
                     seekBatch();
                     inArray = true;
                 } else {
-                    JsonNode node = json.readTree(parser);
-                    long size = parser.currentLocation().getByteOffset();
-                    index = 1;
-                    next = reading.handled >= 1 ? null : accept(file, 1, node, size, null, null, "event");
+                    // the file's one event, refused alone like one of an array
                     finished = true;
+                    next = nextEvent();
                 }
             } catch (InboxFileException e) {
                 throw e;
@@ -538,7 +635,7 @@ public final class InboxFileReader {
 
         /** First pass, in constant memory: is it a batch envelope, and what context does it carry? */
         private boolean scanEnvelope(Path path, boolean gzip) throws IOException {
-            try (InputStream scan = open(path, gzip); JsonParser envelope = json.createParser(scan)) {
+            try (InputStream scan = open(path, gzip); JsonParser envelope = fileJson.createParser(scan)) {
                 JsonToken first = envelope.nextToken();
                 if (first == JsonToken.START_ARRAY) {
                     return false;
@@ -557,14 +654,27 @@ public final class InboxFileReader {
                         batch = true;
                         envelope.skipChildren();
                     } else if ("context".equals(field)) {
-                        context = json.readTree(envelope);
+                        context = envelopeField(envelope, field);
                     } else if ("integrations".equals(field)) {
-                        integrations = json.readTree(envelope);
+                        integrations = envelopeField(envelope, field);
                     } else {
                         envelope.skipChildren();
                     }
                 }
                 return batch;
+            }
+        }
+
+        /** The batch's context or integrations: one that cannot be read makes the file unreadable (it applies to every event). */
+        private JsonNode envelopeField(JsonParser envelope, String field) throws IOException {
+            byte[] bytes = copyValue(envelope);
+            if (bytes == null) {
+                throw new InboxFileException("has a batch " + field + " larger than " + limits.maxEventBytes() + " bytes");
+            }
+            try {
+                return json.readTree(bytes);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                throw new InboxFileException("has a batch " + field + " that cannot be read: " + unreadableReason(unreadable), unreadable);
             }
         }
 
@@ -585,6 +695,11 @@ public final class InboxFileReader {
             while (next == null && !finished) {
                 next = readEvent();
             }
+            if (next == null && failure != null) {
+                InboxFileException thrown = failure;
+                failure = null;
+                throw thrown;
+            }
             return next != null;
         }
 
@@ -594,21 +709,44 @@ public final class InboxFileReader {
             try {
                 if (parser.nextToken() == JsonToken.END_ARRAY) {
                     finished = true;
-                    progress.done();
+                    progress.end();
                     return null;
                 }
-                index++;
-                if (index <= reading.handled) {
-                    parser.skipChildren();
-                    return null;
-                }
-                long start = parser.currentTokenLocation().getByteOffset();
-                JsonNode node = json.readTree(parser);
-                return accept(file, index, node, parser.currentLocation().getByteOffset() - start, context, integrations, "event");
+                return nextEvent();
             } catch (IOException e) {
+                if (index > before && e instanceof StreamConstraintsException beyond) {
+                    // nothing more of the file can be read: the event is refused, the file fails after it
+                    failure = new InboxFileException("cannot be read past event " + index + ": " + unreadableReason(beyond), beyond);
+                    finished = true;
+                    return index <= reading.handled ? null
+                            : new InboxEvent(file, index, null, "event " + index + ": cannot be read: " + unreadableReason(beyond), null);
+                }
                 failed(e, "is not valid JSON after event " + before + ": ");
                 return null;
             }
+        }
+
+        /** The event the parser is on: copied out, then read alone under the event limits. */
+        private InboxEvent nextEvent() throws IOException {
+            index++;
+            if (index <= reading.handled) {
+                parser.skipChildren();
+                return null;
+            }
+            long start = parser.currentTokenLocation().getByteOffset();
+            byte[] bytes = copyValue(parser);
+            long size = parser.currentLocation().getByteOffset() - start;
+            if (bytes == null) {
+                return new InboxEvent(file, index, null, "event " + index + ": the event is larger than " + limits.maxEventBytes() + " bytes", null);
+            }
+            JsonNode node;
+            try {
+                node = json.readTree(bytes);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                return new InboxEvent(file, index, null, "event " + index + ": cannot be read: " + unreadableReason(unreadable),
+                        new String(bytes, 0, Math.min(bytes.length, 500), StandardCharsets.UTF_8));
+            }
+            return accept(file, index, node, size, context, integrations, "event");
         }
 
         @Override
@@ -621,7 +759,7 @@ public final class InboxFileReader {
             reading.handled = event.position();
             progress.add();
             if (!inArray) {
-                progress.done();
+                progress.end();
             }
             return event;
         }
