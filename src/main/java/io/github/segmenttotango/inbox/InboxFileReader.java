@@ -63,7 +63,12 @@ import java.util.zip.GZIPInputStream;
  * a cut end (last line without newline that is not JSON, a JSON document or gzip stream cut short) in
  * a file younger than {@value #NOT_WRITTEN_YET_SETTLE_TIMES} settle times is "not written yet", not a bad
  * line, and {@link #settled} then refuses to let the file go, as it does for a file that changed while
- * or after it was read. Read again, the file is read on from the first event not yet handed over.
+ * or after it was read (a warning when it was truncated). Read again, the file is read on from the first
+ * event not yet handed over. An empty file is a cut end while young, then a file of no events.
+ *
+ * <p>A JSON file is read around its events by a lenient parser that copies each event out; the event is
+ * read alone under the event limits, so that an event that cannot be read is refused alone. A file with
+ * more than one hard link is refused: it may be a file from elsewhere linked into the inbox.
  */
 public final class InboxFileReader {
 
@@ -160,6 +165,14 @@ public final class InboxFileReader {
         reading.modified = attributes.lastModifiedTime().toMillis();
         reading.cutEnd = false;
         boolean young = clock.millis() - reading.modified < notWrittenYetMillis;
+        if (attributes.size() == 0) {
+            // most often a copy that has not written yet: it waits like a cut end; older, it holds no events
+            reading.cutEnd = young;
+            if (!young) {
+                LOG.info("Inbox file {}: empty (0 bytes), no events", name);
+            }
+            return new NoEvents();
+        }
         if (reading.handled > 0) {
             LOG.info("Inbox file {}: read again from event {} on", name, reading.handled + 1);
         }
@@ -167,6 +180,24 @@ public final class InboxFileReader {
             return new JsonEvents(name, reading, young, path, gzip);
         }
         return new LineEvents(name, reading, young, open(path, gzip));
+    }
+
+    /** The events of an empty file: none. */
+    private static final class NoEvents implements Iterator<InboxEvent>, Closeable {
+        @Override
+        public boolean hasNext() {
+            return false;
+        }
+
+        @Override
+        public InboxEvent next() {
+            throw new NoSuchElementException();
+        }
+
+        @Override
+        public void close() {
+            // nothing opened
+        }
     }
 
     /**
@@ -180,6 +211,11 @@ public final class InboxFileReader {
             return;
         }
         BasicFileAttributes now = attributes(file.toPath());
+        if (now.size() < reading.size) {
+            LOG.warn("Inbox file {} was truncated while it was read ({} bytes then, {} now): events past the cut are lost;"
+                    + " it stays in the inbox and is read again (nothing is delivered twice)", file.getName(), reading.size, now.size());
+            throw new InboxFileNotSettled("it was truncated while it was read (" + reading.size + " bytes then, " + now.size() + " now)");
+        }
         if (reading.cutEnd) {
             throw new InboxFileNotSettled("its end is cut short (no newline and not JSON, or a cut JSON or gzip) and it changed less than "
                     + Duration.ofMillis(notWrittenYetMillis).toSeconds() + " s ago: it is still being written");
@@ -203,8 +239,9 @@ public final class InboxFileReader {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             Files.move(path, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        if (doneMarker) {
-            Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".done"));
+        String name = path.getFileName().toString();
+        if (doneMarker && name.getBytes(StandardCharsets.UTF_8).length + ".done".length() <= MAX_NAME_BYTES) {
+            Files.deleteIfExists(path.resolveSibling(name + ".done"));
         }
     }
 
@@ -386,6 +423,9 @@ public final class InboxFileReader {
             if (Files.isSymbolicLink(path) || !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 throw new InboxFileException("not a regular file (links are not followed): " + path.getFileName());
             }
+            if (links(path) > 1) {
+                throw new InboxFileException("has " + links(path) + " hard links: a file linked from elsewhere is not read");
+            }
             Path real = path.toRealPath();
             if (!real.getParent().equals(inbox.toRealPath())) {
                 throw new InboxFileException("outside the inbox folder: " + path.getFileName());
@@ -394,6 +434,51 @@ public final class InboxFileReader {
         } catch (IOException e) {
             throw new InboxFileException("cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** How many hard links a file has (1 where the file system does not say). */
+    private static int links(Path path) throws IOException {
+        try {
+            return ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException notUnix) {
+            return 1;
+        }
+    }
+
+    /** Longest file name, in bytes, that most file systems take. */
+    private static final int MAX_NAME_BYTES = 255;
+
+    /**
+     * The name of the sidecar of a file moved to error/: {@code <name>.error.json}, or, when that would be
+     * longer than a file name may be, the name cut short with a digest of the whole name (the sidecar's
+     * {@code file} field gives the name in full).
+     */
+    public String sidecarName(String file) {
+        String suffix = ".error.json";
+        byte[] name = file.getBytes(StandardCharsets.UTF_8);
+        if (name.length + suffix.length() <= MAX_NAME_BYTES) {
+            return file + suffix;
+        }
+        String digest;
+        try {
+            digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(name), 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String tail = "~" + digest + suffix;
+        StringBuilder kept = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < file.length(); ) {
+            int codePoint = file.codePointAt(i);
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + size + tail.length() > MAX_NAME_BYTES) {
+                break;
+            }
+            kept.appendCodePoint(codePoint);
+            bytes += size;
+            i += Character.charCount(codePoint);
+        }
+        return kept + tail;
     }
 
     private static InputStream open(Path path, boolean gzip) {
@@ -626,7 +711,8 @@ public final class InboxFileReader {
         /** A cut document in a young file is not written yet; anything else makes the file unreadable. */
         private void failed(IOException e, String what) {
             if (!(young && cut(e))) {
-                throw new InboxFileException(what + SegmentJson.firstLine(e.getMessage()), e);
+                throw new InboxFileException(what + (e instanceof StreamConstraintsException ? unreadableReason(e)
+                        : SegmentJson.firstLine(e.getMessage())), e);
             }
             next = null;
             finished = true;
