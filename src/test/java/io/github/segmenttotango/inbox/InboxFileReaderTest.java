@@ -238,4 +238,16 @@ class InboxFileReaderTest {
         assertTrue(failure.getMessage().startsWith("cannot be read past event 2: String value length"), failure.getMessage());
         ((Closeable) events).close();
     }
+
+    @Test
+    void nestingPastWhatAFileMayHoldStopsTheFileAfterTheEventsBeforeIt() throws Exception {
+        Path file = inbox.resolve("very-deep.json");
+        Files.writeString(file, "[" + track("A") + "," + "[".repeat(600) + "]".repeat(600) + "," + track("B") + "]");
+        Iterator<InboxEvent> events = reader(false).events(file.toFile());
+        assertEquals("A", events.next().event().get("event").asText());
+        assertEquals("event 2: cannot be read: Document nesting depth (501) exceeds the maximum allowed (500)", events.next().problem());
+        InboxFileException failure = assertThrows(InboxFileException.class, events::hasNext);
+        assertEquals("cannot be read past event 2: Document nesting depth (501) exceeds the maximum allowed (500)", failure.getMessage());
+        ((Closeable) events).close();
+    }
 }
