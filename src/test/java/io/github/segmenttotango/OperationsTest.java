@@ -223,6 +223,8 @@ class OperationsTest {
             log = bundle.log();
         }
         assertTrue(log.contains("FORGED type"), "the dead letter is logged: " + log);
+        assertTrue(log.contains("HttpServer started on 127.0.0.1:"), "the log says where the server listens: " + log);
+        assertFalse(log.contains("0.0.0.0"), "and names no address it does not listen on: " + log);
         for (String line : log.split("\n")) {
             assertFalse(line.startsWith("FORGED"), "a value from the input began a log line: " + line);
             assertFalse(line.contains("\u0000") || line.contains("\u001b") || line.contains("\r"), "a control character in the log: " + line);
