@@ -1,9 +1,9 @@
 # segment-totango: the two commands a user needs are `make run` and `make test`.
 MVN ?= mvn -B -q
 JAR := target/segment-totango.jar
-# JVM options of the bundle (make run, make bench); the README's opening section says why. The
-# priority options let routing and delivery run behind ingest (BackgroundWork): nice 19 on Linux.
-JAVA_OPTS ?= -Xms128m -Xmx256m -XX:ThreadPriorityPolicy=1 -XX:JavaPriority1_To_OSPriority=19
+# JVM options of the bundle (make run, make bench): deploy/jvm.options says what each is for, and the
+# Dockerfile and systemd unit use the same file. `make run JAVA_OPTS=...` replaces them.
+JAVA_OPTS ?= $(strip $(shell sed -e 's/\#.*//' deploy/jvm.options))
 # glibc's malloc keeps up to 8 arenas a core, one per thread that allocates at once, each holding
 # the memory it freed; the dedup store's threads and the JIT's made them grow by 20 to 25 MB of RSS.
 # Two arenas keep the bundle under 512 MB (make bench: 496 MB against 507 to 517 MB).

@@ -111,14 +111,19 @@ public final class BundleProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The JVM options {@code make run} starts the bundle with: {@code JAVA_OPTS} in the Makefile. */
+    /** The JVM options {@code make run}, the Dockerfile and the systemd unit start the bundle with: deploy/jvm.options. */
     public static List<String> makeRunJavaOptions() throws IOException {
-        for (String line : Files.readAllLines(Path.of("Makefile"))) {
-            if (line.startsWith("JAVA_OPTS ?=")) {
-                return Arrays.asList(line.substring("JAVA_OPTS ?=".length()).trim().split("\\s+"));
+        List<String> options = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("deploy", "jvm.options"))) {
+            String option = line.replaceFirst("#.*", "").trim();
+            if (!option.isEmpty()) {
+                options.addAll(Arrays.asList(option.split("\\s+")));
             }
         }
-        throw new AssertionError("No JAVA_OPTS in the Makefile");
+        if (options.isEmpty()) {
+            throw new AssertionError("No options in deploy/jvm.options");
+        }
+        return options;
     }
 
     private static final Pattern THREAD = Pattern.compile("^\"(.*)\" #\\d+ .*?\\bprio=\\d+ os_prio=(-?\\d+)", Pattern.MULTILINE);
