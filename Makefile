@@ -5,12 +5,12 @@ JAR := target/segment-totango.jar
 # Dockerfile and systemd unit use the same file. `make run JAVA_OPTS=...` replaces them.
 JAVA_OPTS ?= $(strip $(shell sed -e 's/\#.*//' deploy/jvm.options))
 # glibc's malloc keeps up to 8 arenas a core, one per thread that allocates at once, each holding
-# the memory it freed; the dedup store's threads and the JIT's made them grow by 20 to 25 MB of RSS.
-# Two arenas keep the bundle under 512 MB (make bench: 496 MB against 507 to 517 MB).
+# the memory it freed; the dedup store's threads and the JIT's make them grow. Two arenas keep the
+# bundle's resident memory lower (figures: docs/performance.md).
 export MALLOC_ARENA_MAX ?= 2
-# Class-data sharing: a training start (about 10 s, once per build) records the classes the bundle
-# loads; later starts map them from the archive and are ready about 1.7 s sooner (5.4 s -> 3.6 s on
-# 2 cores). The JVM ignores an archive that is missing or made by another JDK.
+# Class-data sharing: a training start (once per build) records the classes the bundle loads; later
+# starts map them from the archive and are ready sooner (figures: docs/performance.md). The JVM
+# ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
 
 .PHONY: run test package clean bench bench-smoke cds
@@ -34,7 +34,7 @@ $(JAR): pom.xml $(shell find src/main -type f)
 cds: $(CDS)
 
 $(CDS): $(JAR)
-	@echo "Recording the classes the bundle loads at start (once per build, about 10 s)"
+	@echo "Recording the classes the bundle loads at start (once per build)"
 	@rm -rf target/cds-training $@
 	-@BRIDGE_DATA_DIR=target/cds-training CAMEL_SERVER_PORT=0 TOTANGO_SERVICE_ID=SP-TRAINING \
 		SEGMENT_WRITE_KEYS=training BRIDGE_LOG_LEVEL=WARN CAMEL_MAIN_DURATIONMAXSECONDS=1 \
@@ -42,7 +42,7 @@ $(CDS): $(JAR)
 		> target/cds-training.log 2>&1 || (echo "No archive (see target/cds-training.log); the bundle runs without"; rm -f $@)
 	@rm -rf target/cds-training
 
-## Measures the bundle against a local Totango sink and a bare Vert.x baseline (about 5 minutes);
+## Measures the bundle against a local Totango sink and a bare Vert.x baseline (a few minutes);
 ## prints a table and writes bench/results/<date>.md. Not part of the tests.
 bench: package $(CDS) target/bench.classpath
 	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
