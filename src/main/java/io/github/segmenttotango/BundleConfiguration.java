@@ -32,6 +32,7 @@ import io.github.segmenttotango.metrics.BundleReadiness;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
+import io.github.segmenttotango.queue.DataDiskSpace;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -141,7 +142,8 @@ public class BundleConfiguration implements CamelConfiguration {
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
-                    context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class)));
+                    context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class),
+                    context.getRegistry().lookupByNameAndType("dataDiskSpace", DataDiskSpace.class)));
         }
         context.getRegistry().bind("deadLetters", deadLetters);
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(
@@ -256,7 +258,9 @@ public class BundleConfiguration implements CamelConfiguration {
         rollsBackQuietly.setLevel(LoggingLevel.OFF.name());
         context.getRegistry().bind("queueTransactionRollsBackQuietly", rollsBackQuietly);
         context.getRegistry().bind("queueBroker", broker);
-        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog()));
+        DataDiskSpace disk = new DataDiskSpace(settings.dataDir(), settings.minFreeDisk(), settings.queueMaxDiskUsage());
+        context.getRegistry().bind("dataDiskSpace", disk);
+        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk));
         context.getRegistry().bind("queueConnections", cached);
         context.addComponent("jms", JmsComponent.jmsComponent(cached));
     }

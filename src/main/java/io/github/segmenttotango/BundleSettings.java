@@ -17,7 +17,7 @@ import java.util.function.Function;
  * the start with a message that names it and its environment variable.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
-        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage,
+        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage, long minFreeDisk,
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
@@ -80,6 +80,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir, read.bool("inbox.done-marker", false),
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
+                read.positiveLong("bridge.min-free-disk", 512L << 20),
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 dedupStore,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
@@ -108,6 +109,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore + " segment.cors.allowed-origins=" + cors
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
+                + " bridge.min-free-disk=" + minFreeDisk
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries
                 + " bridge.dead-letter.retention=" + deadLetterRetention + " bridge.dead-letter.max-bytes=" + deadLetterMaxBytes
