@@ -33,6 +33,10 @@ import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
 import io.github.segmenttotango.queue.DataDiskSpace;
+import io.github.segmenttotango.server.HttpConnectionLimits;
+import io.github.segmenttotango.server.LimitedVertx;
+
+import io.vertx.core.Vertx;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -51,6 +55,8 @@ import org.springframework.jms.connection.JmsTransactionManager;
 import org.springframework.jms.core.JmsTemplate;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +66,7 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -167,6 +174,9 @@ public class BundleConfiguration implements CamelConfiguration {
         // the step that turns the call in the body into its form (routes/delivery.yaml)
         context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
                 exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
+        // last: its Vert.x threads start here, once nothing above can fail
+        HttpConnectionLimits connectionLimits = limitConnections(context, settings);
+        context.addStartupListener((started, alreadyStarted) -> connectionLimits.install(started));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
@@ -216,6 +226,32 @@ public class BundleConfiguration implements CamelConfiguration {
             throw new IllegalArgumentException("camel.server.port (CAMEL_SERVER_PORT) " + number + " on " + host
                     + " cannot be used: " + e.getMessage());
         }
+    }
+
+    /**
+     * The Vert.x instance Camel's HTTP server takes from the registry, whose servers get the bundle's
+     * connection limit, header and idle timeouts; closed after the bundle has stopped.
+     */
+    private static HttpConnectionLimits limitConnections(CamelContext context, BundleSettings settings) {
+        Vertx vertx = Vertx.vertx();
+        HttpConnectionLimits limits = new HttpConnectionLimits(vertx, settings.httpMaxConnections(),
+                settings.durations().get("segment.http.header-timeout"), settings.durations().get("segment.http.idle-timeout"));
+        limits.checkDescriptorLimit();
+        context.getRegistry().bind("vertx", LimitedVertx.of(vertx, limits));
+        context.getRegistry().bind("httpConnectionLimits", limits);
+        // closed once Camel has stopped everything, its HTTP server included
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelEvent.CamelContextStoppedEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        });
+        return limits;
     }
 
     /**
