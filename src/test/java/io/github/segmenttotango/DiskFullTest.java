@@ -6,10 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+
+import io.github.segmenttotango.queue.DataDiskSpace;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +38,26 @@ import java.util.concurrent.TimeUnit;
 class DiskFullTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Logger diskLog = (Logger) org.slf4j.LoggerFactory.getLogger(DataDiskSpace.class);
+    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+
+    @BeforeEach
+    void listen() {
+        lines.start();
+        diskLog.setLevel(Level.INFO);
+        diskLog.addAppender(lines);
+    }
+
+    @AfterEach
+    void stopListening() {
+        diskLog.detachAppender(lines);
+        diskLog.setLevel(null);
+    }
+
+    /** The lines DataDiskSpace logged at this level. */
+    private List<String> logged(Level level) {
+        return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+    }
 
     /** Works on any machine: the threshold is above any disk's free space, so the real check trips. */
     @Test
@@ -49,7 +78,12 @@ class DiskFullTest {
             assertTrue(tookMillis < 2000, "the health check answers promptly: " + tookMillis + " ms");
             HttpResponse<String> detail = bundle.send(bundle.request("/observe/health?exposureLevel=full").GET().build());
             assertTrue(detail.body().contains("disk_full") && detail.body().contains("bridge.min-free-disk"), detail.body());
+            for (int i = 0; i < 3; i++) {
+                assertDiskFull(bundle.post("/v1/track", "{\"userId\":\"disk-u\",\"event\":\"Again\",\"context\":{\"groupId\":\"g\"}}"));
+            }
             assertTrue(totango.received().isEmpty(), "nothing was sent: " + totango.received());
+            assertEquals(1, logged(Level.WARN).size(), "one WARN line, not one per request: " + logged(Level.WARN));
+            assertTrue(logged(Level.WARN).get(0).contains("bridge.min-free-disk"), logged(Level.WARN).get(0));
         }
     }
 
@@ -80,6 +114,8 @@ class DiskFullTest {
             RunningBundle.accepted(awaitStatus(bundle, 200, "After"));
             assertEquals(200, bundle.send(bundle.request("/observe/health").GET().build()).statusCode());
             totango.await(r -> r.body().contains("After") || "After".equals(r.param("sdr_a")), 1);
+            assertEquals(1, logged(Level.WARN).size(), "one WARN when the disk filled: " + logged(Level.WARN));
+            assertEquals(1, logged(Level.INFO).size(), "one INFO when it had room again: " + logged(Level.INFO));
         } finally {
             unmount(mountPoint);
         }
