@@ -40,6 +40,8 @@ class DiskFullTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Logger diskLog = (Logger) org.slf4j.LoggerFactory.getLogger(DataDiskSpace.class);
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    /** The log step of the file drop's route (its logger is named after the route). */
+    private final Logger fileDropLog = (Logger) org.slf4j.LoggerFactory.getLogger("receive-dropped-files");
 
     @BeforeEach
     void listen() {
@@ -52,11 +54,14 @@ class DiskFullTest {
     void stopListening() {
         diskLog.detachAppender(lines);
         diskLog.setLevel(null);
+        fileDropLog.detachAppender(lines);
+        fileDropLog.setLevel(null);
     }
 
     /** The lines DataDiskSpace logged at this level. */
     private List<String> logged(Level level) {
-        return lines.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+        return lines.list.stream().filter(e -> e.getLevel() == level && e.getLoggerName().equals(diskLog.getName()))
+                .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
     /** Works on any machine: the threshold is above any disk's free space, so the real check trips. */
@@ -89,16 +94,16 @@ class DiskFullTest {
 
     /**
      * A disk that is really full: a small tmpfs holds the data folder (needs root and mount, as in a
-     * container run with CAP_SYS_ADMIN; skipped elsewhere). Filled, ingest refuses; freed, it resumes,
-     * and what was accepted before is delivered.
+     * container run with CAP_SYS_ADMIN; skipped elsewhere). Filled, ingest refuses and the file drop
+     * waits; freed, both resume, and what was accepted before is delivered.
      */
     @Test
-    void aReallyFullDiskRefusesIngestAndItResumesOnceSpaceIsFreed(@TempDir Path mountPoint) throws Exception {
+    void aReallyFullDiskRefusesIngestAndItResumesOnceSpaceIsFreed(@TempDir Path mountPoint, @TempDir Path inbox) throws Exception {
         Assumptions.assumeTrue(mount(mountPoint), "mounting a tmpfs needs root and the mount capability; "
                 + "the threshold test above covers the check on this machine");
         try (TotangoStandIn totango = new TotangoStandIn();
                 RunningBundle bundle = RunningBundle.start(totango, Map.of("bridge.data-dir", mountPoint.resolve("data").toString(),
-                        "bridge.min-free-disk", String.valueOf(16L << 20)))) {
+                        "bridge.min-free-disk", String.valueOf(16L << 20), "inbox.dir", inbox.toString(), "inbox.settle-time", "100ms"))) {
             RunningBundle.accepted(bundle.post("/v1/track", "{\"userId\":\"disk-u\",\"event\":\"Before\",\"context\":{\"groupId\":\"g\"}}"));
             totango.await(r -> "Before".equals(r.param("sdr_a")) || r.body().contains("Before"), 1);
 
@@ -109,15 +114,33 @@ class DiskFullTest {
             assertDiskFull(answer);
             HttpResponse<String> health = bundle.send(bundle.request("/observe/health").GET().build());
             assertEquals(503, health.statusCode(), health.body());
+            fileDropLog.setLevel(Level.INFO);
+            fileDropLog.addAppender(lines);
+            Files.writeString(inbox.resolve("dropped.ndjson"),
+                    "{\"type\":\"track\",\"userId\":\"disk-u\",\"event\":\"Dropped\",\"context\":{\"groupId\":\"g\"}}\n");
+            awaitLogged("dropped.ndjson: reading");
 
+            long freedAt = System.currentTimeMillis();
             Files.delete(filler);
             RunningBundle.accepted(awaitStatus(bundle, 200, "After"));
             assertEquals(200, bundle.send(bundle.request("/observe/health").GET().build()).statusCode());
             totango.await(r -> r.body().contains("After") || "After".equals(r.param("sdr_a")), 1);
+            long droppedAt = totango.await(r -> "Dropped".equals(r.param("sdr_a")), 1).get(0).at();
+            assertTrue(droppedAt >= freedAt, "the dropped file, read while the disk was full, waited for room");
             assertEquals(1, logged(Level.WARN).size(), "one WARN when the disk filled: " + logged(Level.WARN));
             assertEquals(1, logged(Level.INFO).size(), "one INFO when it had room again: " + logged(Level.INFO));
         } finally {
             unmount(mountPoint);
+        }
+    }
+
+    private void awaitLogged(String text) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (lines.list.stream().noneMatch(e -> e.getFormattedMessage().contains(text))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Not logged: " + text);
+            }
+            TotangoStandIn.sleep(20);
         }
     }
 
