@@ -43,8 +43,8 @@ public final class Application {
 
     /**
      * SIGTERM (systemd, Kubernetes) stops the bundle the graceful way and exits 0: ingest answers 503
-     * from then on, deliveries in flight finish within camel.main.shutdown-timeout, and what is left
-     * stays in the durable queue for the next start.
+     * from then on, calls to Totango in flight get delivery.stop-grace, and what is not delivered
+     * stays in the durable queue for the next start (PutBackOnStop).
      */
     private static void stopGracefullyOnSigterm(Main main) {
         try {

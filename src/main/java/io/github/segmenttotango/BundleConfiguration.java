@@ -2,6 +2,7 @@ package io.github.segmenttotango;
 
 import io.github.segmenttotango.admin.AdminAccess;
 import io.github.segmenttotango.admin.DeadLetterAdmin;
+import io.github.segmenttotango.delivery.CutCallsOnStop;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
@@ -11,6 +12,7 @@ import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.EventsQueueWriter;
 import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
 import io.github.segmenttotango.ingest.RequestHeadersOnly;
+import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -38,6 +40,7 @@ import io.github.segmenttotango.server.LimitedVertx;
 
 import io.vertx.core.Vertx;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
+import io.github.segmenttotango.queue.QuietRollbacks;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
@@ -57,6 +60,7 @@ import jakarta.jms.ConnectionFactory;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +122,10 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
         // called when the HTTP server is up, before the routes start
-        context.addStartupListener((started, alreadyStarted) -> JsonBodyUnderAnyContentType.install(started));
+        context.addStartupListener((started, alreadyStarted) -> {
+            JsonBodyUnderAnyContentType.install(started);
+            TrackingApiUnavailable.install(started, properties.resolveProperty("delivery.backpressure-retry-after").orElse("30"));
+        });
         context.getRegistry().bind("acceptedEvents", new AcceptedEvents(SegmentJson.mapper(settings.limits())));
         ProducerTemplate sends = context.createProducerTemplate();
         addService(context, sends, "the events queue's sender");
@@ -168,6 +175,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("corsPolicy", settings.cors());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
         context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
+        context.getManagementStrategy().addEventNotifier(new CutCallsOnStop(context, settings.durations().get("delivery.stop-grace")));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock,
                 settings.durations().get("inbox.settle-time"), settings.inboxDoneMarker()));
         TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
@@ -281,6 +289,14 @@ public class BundleConfiguration implements CamelConfiguration {
         connections.setCacheDestinations(true);
         CachingConnectionFactory cached = new CachingConnectionFactory(connections);
         cached.setSessionCacheSize(32);
+        // Services stop in the reverse order of their adding: the connection closes before the broker
+        // stops, instead of being cut by its shutdown (an exception and its stack trace in the log).
+        addService(context, new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                cached.destroy();
+            }
+        }, "the queue's connections");
         // The reader takes a batch of events off the events queue and queues their calls in one JMS
         // transaction (one commit, one disk sync): the routes' transacted EIP takes this policy.
         SpringTransactionPolicy queueTransaction = new SpringTransactionPolicy(new JmsTransactionManager(cached));
@@ -298,7 +314,10 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("dataDiskSpace", disk);
         context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk));
         context.getRegistry().bind("queueConnections", cached);
-        context.addComponent("jms", JmsComponent.jmsComponent(cached));
+        JmsComponent jms = JmsComponent.jmsComponent(cached);
+        // a delivery message rolled back on purpose (a stop) is logged by its route, not with a stack trace
+        jms.setErrorHandler(new QuietRollbacks(context));
+        context.addComponent("jms", jms);
     }
 
     /** The queue name of a {@code jms:} endpoint setting, or null when it is another kind of endpoint. */

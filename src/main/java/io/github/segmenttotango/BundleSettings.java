@@ -34,6 +34,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             Map.entry("delivery.retry.window", "4h"),
             Map.entry("delivery.park-window", "24h"),
             Map.entry("delivery.park-check-interval", "1m"),
+            Map.entry("delivery.stop-grace", "2s"),
             Map.entry("inbox.settle-time", "2s"),
             Map.entry("inbox.lock-timeout", "10s"),
             Map.entry("segment.request-timeout", "30s"),

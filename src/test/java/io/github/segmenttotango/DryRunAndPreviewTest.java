@@ -41,6 +41,9 @@ class DryRunAndPreviewTest {
                 TotangoStandIn.sleep(50);
             }
             assertEquals(2, lines.size(), String.valueOf(lines));
+            for (String line : lines) {
+                assertTrue(line.startsWith("{") && line.endsWith("}"), "one JSON object a line, nothing after it: " + line);
+            }
             JsonNode group = JSON.readTree(lines.get(0));
             assertEquals("POST", group.path("method").asText());
             assertEquals(totango.url(), group.path("url").asText());

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Hostile input, generated with a fixed seed (so a failure is replayed exactly): mutated Segment
  * payloads, extreme numbers and dates, deep nesting, odd paths, headers and encodings. No answer is
- * a 5xx, every answer is a JSON object with {@code success} or a {@code code}, and no stack trace leaks.
+ * a 5xx, every answer is a JSON object with {@code success} or a {@code code}, and neither a stack
+ * trace nor a Java class name leaks.
  */
 class FuzzedIngestTest {
 
@@ -76,6 +77,8 @@ class FuzzedIngestTest {
                 assertTrue(json.path("success").asBoolean(false) || !json.path("code").asText().isEmpty()
                         || path.equals("/v1/preview"), what);
                 assertFalse(answer.body().contains("\tat ") || answer.body().contains("Exception"), what);
+                assertFalse(answer.body().contains("com.fasterxml") || answer.body().contains("java.") || answer.body().contains("StreamReadConstraints"),
+                        "no Java class in an answer: " + what);
             }
         }
     }

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +54,7 @@ class OperationsTest {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (System.nanoTime() < deadline) {
                 metrics = bundle.send(bundle.request("/observe/metrics").GET().build()).body();
+                // the call counted once Totango took it, the message taken off the queue a moment later
                 if (metrics.contains("totango_calls_delivered_total 2.0") && metrics.contains("totango_delivery_backlog 0.0")) {
                     break;
                 }
@@ -122,6 +124,53 @@ class OperationsTest {
     }
 
     @Test
+    void whileItStopsEveryTrackingApiAnswerIsJsonAndA503SaysWhenToComeBack(@TempDir Path data) throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn();
+                BundleProcess bundle = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "SP-STOP", "TOTANGO_URL", totango.url(),
+                        "BRIDGE_DATA_DIR", data.toString())).awaitHealthy()) {
+            java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+            List<Thread> clients = new java.util.ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                Thread client = new Thread(() -> {
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (!closed.get() && System.nanoTime() < deadline) {
+                        HttpResponse<String> answer;
+                        try {
+                            answer = bundle.post("/v1/batch", "k", "{\"batch\":[{\"type\":\"track\",\"userId\":\"s\",\"event\":\"E\"}]}");
+                        } catch (Exception serverClosed) {
+                            closed.set(true);
+                            break;
+                        }
+                        String type = answer.headers().firstValue("Content-Type").orElse("");
+                        if (answer.statusCode() == 200 && answer.body().contains("\"success\":true")) {
+                            accepted.incrementAndGet();
+                        } else if (answer.statusCode() == 503 && type.startsWith("application/json")
+                                && answer.body().contains("\"code\":") && answer.headers().firstValue("Retry-After").isPresent()) {
+                            refused.incrementAndGet();
+                        } else {
+                            wrong.add(answer.statusCode() + " " + type + " " + answer.headers().map() + " " + answer.body());
+                        }
+                    }
+                });
+                client.start();
+                clients.add(client);
+            }
+            TotangoStandIn.sleep(1500);
+            bundle.process().destroy();
+            assertTrue(bundle.process().waitFor(30, TimeUnit.SECONDS), "stopped in time");
+            for (Thread client : clients) {
+                client.join(30_000);
+            }
+            assertTrue(accepted.get() > 0, "the clients were served before the stop");
+            assertTrue(wrong.isEmpty(), wrong.size() + " answers that are not JSON with Retry-After, e.g. " + wrong.peek() + "\n" + bundle.log());
+            System.out.println("While stopping: " + accepted + " accepted, " + refused + " refused with 503 and Retry-After");
+        }
+    }
+
+    @Test
     void aStoppedBundleHasClosedItsStateDatabase(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn();
                 RunningBundle bundle = RunningBundle.start(totango, Map.of("bridge.data-dir", data.toString()))) {
@@ -174,6 +223,8 @@ class OperationsTest {
             log = bundle.log();
         }
         assertTrue(log.contains("FORGED type"), "the dead letter is logged: " + log);
+        assertTrue(log.contains("HttpServer started on 127.0.0.1:"), "the log says where the server listens: " + log);
+        assertFalse(log.contains("0.0.0.0"), "and names no address it does not listen on: " + log);
         for (String line : log.split("\n")) {
             assertFalse(line.startsWith("FORGED"), "a value from the input began a log line: " + line);
             assertFalse(line.contains("\u0000") || line.contains("\u001b") || line.contains("\r"), "a control character in the log: " + line);

@@ -266,8 +266,21 @@ class TrackingApiTest {
         assertTrue(batch.body().contains("\"accepted\":2") && batch.body().contains("\"rejected\":2"), batch.body());
         assertEquals(List.of("Before", "After"), totango.awaitUser("extreme-u", 2).stream().map(c -> c.param("sdr_a")).toList());
         bundle.awaitDeadLetter("invalid_event", "far-future");
-        assertRefused(send("/v1/track", "{\"userId\":\"extreme-u\",\"event\":\"E\",\"properties\":{\"n\":1E+2147483648}}"), 400, "invalid_event");
+        JsonNode huge = assertRefused(send("/v1/track", "{\"userId\":\"extreme-u\",\"event\":\"E\",\"properties\":{\"n\":1E+2147483648}}"), 400, "invalid_event");
+        assertEquals("The event cannot be read: a number is out of range (Exponent overflow.)", huge.path("message").asText());
+        JsonNode longNumber = assertRefused(send("/v1/track", "{\"userId\":\"u\",\"event\":\"E\",\"properties\":{\"n\":" + "9".repeat(200) + "}}"), 400, "limit_exceeded");
+        assertFalse(longNumber.path("message").asText().contains("StreamReadConstraints") || longNumber.path("message").asText().contains("`"),
+                "no Java class or setting in an answer: " + longNumber);
         assertRefused(send("/v1/track", "{\"userId\":\"extreme-u\",\"event\":\"E\",\"sentAt\":\"+999999999-01-01T00:00:00Z\"}"), 400, "invalid_event");
+    }
+
+    @Test
+    void pathsAndMethodsNoRouteTakesAreAnsweredInJson() {
+        for (String path : List.of("/v1/", "/v1", "/v1/batch/x", "/v1/nope", "/v1/track/x/y")) {
+            assertRefused(bundle.send(post(path, "application/json").POST(BodyPublishers.ofString("{}")).build()), 404, "unknown_call");
+        }
+        assertRefused(bundle.send(post("/v1/track", "application/json").method("TRACE", BodyPublishers.noBody()).build()), 405, "method_not_allowed");
+        assertEquals(200, send("/v1/track", "{\"userId\":\"u\",\"event\":\"Still served\"}").statusCode(), "the real routes come first");
     }
 
     @Test

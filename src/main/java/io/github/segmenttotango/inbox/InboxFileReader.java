@@ -1,7 +1,11 @@
 package io.github.segmenttotango.inbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,7 +63,12 @@ import java.util.zip.GZIPInputStream;
  * a cut end (last line without newline that is not JSON, a JSON document or gzip stream cut short) in
  * a file younger than {@value #NOT_WRITTEN_YET_SETTLE_TIMES} settle times is "not written yet", not a bad
  * line, and {@link #settled} then refuses to let the file go, as it does for a file that changed while
- * or after it was read. Read again, the file is read on from the first event not yet handed over.
+ * or after it was read (a warning when it was truncated). Read again, the file is read on from the first
+ * event not yet handed over. An empty file is a cut end while young, then a file of no events.
+ *
+ * <p>A JSON file is read around its events by a lenient parser that copies each event out; the event is
+ * read alone under the event limits, so that an event that cannot be read is refused alone. A file with
+ * more than one hard link is refused: it may be a file from elsewhere linked into the inbox.
  */
 public final class InboxFileReader {
 
@@ -73,6 +82,8 @@ public final class InboxFileReader {
     private final Path inbox;
     private final IngestLimits limits;
     private final ObjectMapper json;
+    /** Reads a JSON file around its events: deeper nesting, longer numbers than an event may have (see copyValue). */
+    private final JsonFactory fileJson;
     private final Clock clock;
     private final long notWrittenYetMillis;
     private final boolean doneMarker;
@@ -92,6 +103,8 @@ public final class InboxFileReader {
         this.inbox = inbox;
         this.limits = limits;
         this.json = SegmentJson.mapper(limits);
+        this.fileJson = SegmentJson.mapper(new IngestLimits(limits.maxRequestBytes(), limits.maxEventBytes(), limits.maxBatchEvents(),
+                DEEPEST_FILE_NESTING, limits.maxStringLength(), Math.max(limits.maxNumberLength(), limits.maxEventBytes()))).getFactory();
         this.clock = clock;
         this.notWrittenYetMillis = doneMarker ? 0 : settleTime.toMillis() * NOT_WRITTEN_YET_SETTLE_TIMES;
         this.doneMarker = doneMarker;
@@ -152,6 +165,14 @@ public final class InboxFileReader {
         reading.modified = attributes.lastModifiedTime().toMillis();
         reading.cutEnd = false;
         boolean young = clock.millis() - reading.modified < notWrittenYetMillis;
+        if (attributes.size() == 0) {
+            // most often a copy that has not written yet: it waits like a cut end; older, it holds no events
+            reading.cutEnd = young;
+            if (!young) {
+                LOG.info("Inbox file {}: empty (0 bytes), no events", name);
+            }
+            return new NoEvents();
+        }
         if (reading.handled > 0) {
             LOG.info("Inbox file {}: read again from event {} on", name, reading.handled + 1);
         }
@@ -159,6 +180,24 @@ public final class InboxFileReader {
             return new JsonEvents(name, reading, young, path, gzip);
         }
         return new LineEvents(name, reading, young, open(path, gzip));
+    }
+
+    /** The events of an empty file: none. */
+    private static final class NoEvents implements Iterator<InboxEvent>, Closeable {
+        @Override
+        public boolean hasNext() {
+            return false;
+        }
+
+        @Override
+        public InboxEvent next() {
+            throw new NoSuchElementException();
+        }
+
+        @Override
+        public void close() {
+            // nothing opened
+        }
     }
 
     /**
@@ -172,6 +211,11 @@ public final class InboxFileReader {
             return;
         }
         BasicFileAttributes now = attributes(file.toPath());
+        if (now.size() < reading.size) {
+            LOG.warn("Inbox file {} was truncated while it was read ({} bytes then, {} now): events past the cut are lost;"
+                    + " it stays in the inbox and is read again (nothing is delivered twice)", file.getName(), reading.size, now.size());
+            throw new InboxFileNotSettled("it was truncated while it was read (" + reading.size + " bytes then, " + now.size() + " now)");
+        }
         if (reading.cutEnd) {
             throw new InboxFileNotSettled("its end is cut short (no newline and not JSON, or a cut JSON or gzip) and it changed less than "
                     + Duration.ofMillis(notWrittenYetMillis).toSeconds() + " s ago: it is still being written");
@@ -195,8 +239,9 @@ public final class InboxFileReader {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             Files.move(path, target, StandardCopyOption.REPLACE_EXISTING);
         }
-        if (doneMarker) {
-            Files.deleteIfExists(path.resolveSibling(path.getFileName() + ".done"));
+        String name = path.getFileName().toString();
+        if (doneMarker && name.getBytes(StandardCharsets.UTF_8).length + ".done".length() <= MAX_NAME_BYTES) {
+            Files.deleteIfExists(path.resolveSibling(name + ".done"));
         }
     }
 
@@ -212,6 +257,91 @@ public final class InboxFileReader {
         }
     }
 
+    /** How deep a JSON file may nest around and inside its events before it cannot be read on at all. */
+    static final int DEEPEST_FILE_NESTING = 500;
+
+    /**
+     * Copies the value the (lenient) file parser is on, the parser ending on its last token: its bytes, or
+     * null when it is larger than an event may be (the rest of it is skipped, not kept). An event is then
+     * read from these bytes alone, under the event limits, so that nothing wrong inside one event can stop
+     * the reading of the file.
+     */
+    private byte[] copyValue(JsonParser parser) throws IOException {
+        CappedBytes out = new CappedBytes(limits.maxEventBytes());
+        JsonToken token = parser.currentToken();
+        int depth = 0;
+        try (JsonGenerator copy = json.getFactory().createGenerator(out)) {
+            while (true) {
+                if (!out.full()) {
+                    switch (token) {
+                        case START_OBJECT -> copy.writeStartObject();
+                        case END_OBJECT -> copy.writeEndObject();
+                        case START_ARRAY -> copy.writeStartArray();
+                        case END_ARRAY -> copy.writeEndArray();
+                        case FIELD_NAME -> copy.writeFieldName(parser.currentName());
+                        case VALUE_STRING -> copy.writeString(parser.getText());
+                        // as written: a number out of range is the event's problem, found when it is read
+                        case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> copy.writeNumber(parser.getText());
+                        case VALUE_TRUE, VALUE_FALSE -> copy.writeBoolean(token == JsonToken.VALUE_TRUE);
+                        case VALUE_NULL -> copy.writeNull();
+                        default -> throw new JsonParseException(parser, "unexpected " + token);
+                    }
+                    copy.flush();
+                }
+                depth += token.isStructStart() ? 1 : token.isStructEnd() ? -1 : 0;
+                if (depth == 0) {
+                    break;
+                }
+                token = parser.nextToken();
+                if (token == null) {
+                    throw new JsonEOFException(parser, null, "the file ends inside an event");
+                }
+            }
+        }
+        return out.full() ? null : out.toByteArray();
+    }
+
+    /** Bytes up to a bound; past it, what is written is dropped and the copy is "full". */
+    private static final class CappedBytes extends ByteArrayOutputStream {
+        private final int max;
+        private boolean full;
+
+        CappedBytes(int max) {
+            super(512);
+            this.max = max;
+        }
+
+        boolean full() {
+            return full;
+        }
+
+        @Override
+        public synchronized void write(byte[] bytes, int offset, int length) {
+            if (full || count + length > max) {
+                full = true;
+                return;
+            }
+            super.write(bytes, offset, length);
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            if (full || count + 1 > max) {
+                full = true;
+                return;
+            }
+            super.write(b);
+        }
+    }
+
+    /** Why a value cannot be read, in the words of the input (no Java class names). */
+    static String unreadableReason(Exception failure) {
+        if (failure instanceof NumberFormatException) {
+            return "a number is out of range";
+        }
+        String message = failure instanceof StreamConstraintsException limit ? limit.getOriginalMessage() : failure.getMessage();
+        return SegmentJson.firstLine(message).replaceAll(", from `?[A-Za-z.]+\\(\\)`?", "");
+    }
     /** A stream that ended early: a JSON document or gzip stream cut short. */
     private static boolean cut(IOException e) {
         return e instanceof JsonEOFException || e instanceof EOFException;
@@ -293,6 +423,9 @@ public final class InboxFileReader {
             if (Files.isSymbolicLink(path) || !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
                 throw new InboxFileException("not a regular file (links are not followed): " + path.getFileName());
             }
+            if (links(path) > 1) {
+                throw new InboxFileException("has " + links(path) + " hard links: a file linked from elsewhere is not read");
+            }
             Path real = path.toRealPath();
             if (!real.getParent().equals(inbox.toRealPath())) {
                 throw new InboxFileException("outside the inbox folder: " + path.getFileName());
@@ -301,6 +434,51 @@ public final class InboxFileReader {
         } catch (IOException e) {
             throw new InboxFileException("cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** How many hard links a file has (1 where the file system does not say). */
+    private static int links(Path path) throws IOException {
+        try {
+            return ((Number) Files.getAttribute(path, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue();
+        } catch (UnsupportedOperationException | IllegalArgumentException notUnix) {
+            return 1;
+        }
+    }
+
+    /** Longest file name, in bytes, that most file systems take. */
+    private static final int MAX_NAME_BYTES = 255;
+
+    /**
+     * The name of the sidecar of a file moved to error/: {@code <name>.error.json}, or, when that would be
+     * longer than a file name may be, the name cut short with a digest of the whole name (the sidecar's
+     * {@code file} field gives the name in full).
+     */
+    public String sidecarName(String file) {
+        String suffix = ".error.json";
+        byte[] name = file.getBytes(StandardCharsets.UTF_8);
+        if (name.length + suffix.length() <= MAX_NAME_BYTES) {
+            return file + suffix;
+        }
+        String digest;
+        try {
+            digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(name), 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String tail = "~" + digest + suffix;
+        StringBuilder kept = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < file.length(); ) {
+            int codePoint = file.codePointAt(i);
+            int size = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8).length;
+            if (bytes + size + tail.length() > MAX_NAME_BYTES) {
+                break;
+            }
+            kept.appendCodePoint(codePoint);
+            bytes += size;
+            i += Character.charCount(codePoint);
+        }
+        return kept + tail;
     }
 
     private static InputStream open(Path path, boolean gzip) {
@@ -364,8 +542,9 @@ public final class InboxFileReader {
             }
         }
 
-        void done() {
-            LOG.info("Inbox file {}: done, {} events read, {} events/s", file, count, rate(System.nanoTime()));
+        /** The end of the file is reached (whether it is done is for {@link #settled} to say). */
+        void end() {
+            LOG.info("Inbox file {}: end reached, {} events read, {} events/s", file, count, rate(System.nanoTime()));
         }
 
         private long rate(long now) {
@@ -435,7 +614,7 @@ public final class InboxFileReader {
             }
             if (b < 0) {
                 finished = true;
-                progress.done();
+                progress.end();
             }
             if (size == 0 && finished) {
                 return null;
@@ -458,6 +637,9 @@ public final class InboxFileReader {
             JsonNode node;
             try {
                 node = json.readTree(text);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                return new InboxEvent(file, line, null, "line " + line + ": cannot be read: " + unreadableReason(unreadable),
+                        text.substring(0, Math.min(500, text.length())));
             } catch (IOException notJson) {
                 if (finished && young) {
                     return cutEnd();
@@ -496,6 +678,8 @@ public final class InboxFileReader {
         private InboxEvent next;
         private boolean inArray;
         private boolean finished;
+        /** The file cannot be read past an event: thrown once that event (refused) is handed over. */
+        private InboxFileException failure;
 
         JsonEvents(String file, Reading reading, boolean young, Path path, boolean gzip) {
             this.file = file;
@@ -505,7 +689,7 @@ public final class InboxFileReader {
             try {
                 boolean batch = scanEnvelope(path, gzip);
                 in = open(path, gzip);
-                parser = json.createParser(in);
+                parser = fileJson.createParser(in);
                 JsonToken first = parser.nextToken();
                 if (first == JsonToken.START_ARRAY) {
                     inArray = true;
@@ -513,11 +697,9 @@ public final class InboxFileReader {
                     seekBatch();
                     inArray = true;
                 } else {
-                    JsonNode node = json.readTree(parser);
-                    long size = parser.currentLocation().getByteOffset();
-                    index = 1;
-                    next = reading.handled >= 1 ? null : accept(file, 1, node, size, null, null, "event");
+                    // the file's one event, refused alone like one of an array
                     finished = true;
+                    next = nextEvent();
                 }
             } catch (InboxFileException e) {
                 throw e;
@@ -529,7 +711,8 @@ public final class InboxFileReader {
         /** A cut document in a young file is not written yet; anything else makes the file unreadable. */
         private void failed(IOException e, String what) {
             if (!(young && cut(e))) {
-                throw new InboxFileException(what + SegmentJson.firstLine(e.getMessage()), e);
+                throw new InboxFileException(what + (e instanceof StreamConstraintsException ? unreadableReason(e)
+                        : SegmentJson.firstLine(e.getMessage())), e);
             }
             next = null;
             finished = true;
@@ -538,7 +721,7 @@ public final class InboxFileReader {
 
         /** First pass, in constant memory: is it a batch envelope, and what context does it carry? */
         private boolean scanEnvelope(Path path, boolean gzip) throws IOException {
-            try (InputStream scan = open(path, gzip); JsonParser envelope = json.createParser(scan)) {
+            try (InputStream scan = open(path, gzip); JsonParser envelope = fileJson.createParser(scan)) {
                 JsonToken first = envelope.nextToken();
                 if (first == JsonToken.START_ARRAY) {
                     return false;
@@ -557,14 +740,27 @@ public final class InboxFileReader {
                         batch = true;
                         envelope.skipChildren();
                     } else if ("context".equals(field)) {
-                        context = json.readTree(envelope);
+                        context = envelopeField(envelope, field);
                     } else if ("integrations".equals(field)) {
-                        integrations = json.readTree(envelope);
+                        integrations = envelopeField(envelope, field);
                     } else {
                         envelope.skipChildren();
                     }
                 }
                 return batch;
+            }
+        }
+
+        /** The batch's context or integrations: one that cannot be read makes the file unreadable (it applies to every event). */
+        private JsonNode envelopeField(JsonParser envelope, String field) throws IOException {
+            byte[] bytes = copyValue(envelope);
+            if (bytes == null) {
+                throw new InboxFileException("has a batch " + field + " larger than " + limits.maxEventBytes() + " bytes");
+            }
+            try {
+                return json.readTree(bytes);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                throw new InboxFileException("has a batch " + field + " that cannot be read: " + unreadableReason(unreadable), unreadable);
             }
         }
 
@@ -585,6 +781,11 @@ public final class InboxFileReader {
             while (next == null && !finished) {
                 next = readEvent();
             }
+            if (next == null && failure != null) {
+                InboxFileException thrown = failure;
+                failure = null;
+                throw thrown;
+            }
             return next != null;
         }
 
@@ -594,21 +795,44 @@ public final class InboxFileReader {
             try {
                 if (parser.nextToken() == JsonToken.END_ARRAY) {
                     finished = true;
-                    progress.done();
+                    progress.end();
                     return null;
                 }
-                index++;
-                if (index <= reading.handled) {
-                    parser.skipChildren();
-                    return null;
-                }
-                long start = parser.currentTokenLocation().getByteOffset();
-                JsonNode node = json.readTree(parser);
-                return accept(file, index, node, parser.currentLocation().getByteOffset() - start, context, integrations, "event");
+                return nextEvent();
             } catch (IOException e) {
+                if (index > before && e instanceof StreamConstraintsException beyond) {
+                    // nothing more of the file can be read: the event is refused, the file fails after it
+                    failure = new InboxFileException("cannot be read past event " + index + ": " + unreadableReason(beyond), beyond);
+                    finished = true;
+                    return index <= reading.handled ? null
+                            : new InboxEvent(file, index, null, "event " + index + ": cannot be read: " + unreadableReason(beyond), null);
+                }
                 failed(e, "is not valid JSON after event " + before + ": ");
                 return null;
             }
+        }
+
+        /** The event the parser is on: copied out, then read alone under the event limits. */
+        private InboxEvent nextEvent() throws IOException {
+            index++;
+            if (index <= reading.handled) {
+                parser.skipChildren();
+                return null;
+            }
+            long start = parser.currentTokenLocation().getByteOffset();
+            byte[] bytes = copyValue(parser);
+            long size = parser.currentLocation().getByteOffset() - start;
+            if (bytes == null) {
+                return new InboxEvent(file, index, null, "event " + index + ": the event is larger than " + limits.maxEventBytes() + " bytes", null);
+            }
+            JsonNode node;
+            try {
+                node = json.readTree(bytes);
+            } catch (NumberFormatException | StreamConstraintsException unreadable) {
+                return new InboxEvent(file, index, null, "event " + index + ": cannot be read: " + unreadableReason(unreadable),
+                        new String(bytes, 0, Math.min(bytes.length, 500), StandardCharsets.UTF_8));
+            }
+            return accept(file, index, node, size, context, integrations, "event");
         }
 
         @Override
@@ -621,7 +845,7 @@ public final class InboxFileReader {
             reading.handled = event.position();
             progress.add();
             if (!inArray) {
-                progress.done();
+                progress.end();
             }
             return event;
         }

@@ -29,13 +29,18 @@ public final class SegmentJson {
                 .build();
     }
 
-    /** The first line of a parser's message, without the source location, at most 200 characters. */
+    /**
+     * The first line of a parser's message, without the source location or the names of Java classes
+     * and settings, at most 200 characters.
+     */
     public static String firstLine(String message) {
         if (message == null) {
             return "";
         }
         int newline = message.indexOf('\n');
-        String line = (newline < 0 ? message : message.substring(0, newline)).replaceAll("\\[Source: [^;\\]]*; ", "[");
+        String line = (newline < 0 ? message : message.substring(0, newline)).replaceAll("\\[Source: [^;\\]]*; ", "[")
+                // the parser's hints name its Java classes and settings: an answer names neither
+                .replaceAll(", from `[^`]*`", "").replaceAll("`[a-z]+(\\.[a-zA-Z_$]+)+`", "a JSON value");
         return line.length() <= 200 ? line : line.substring(0, 200) + "...";
     }
 }

@@ -257,7 +257,9 @@ public final class SegmentRequestReader {
     }
 
     private static String numberOutOfRange(NumberFormatException outOfRange) {
-        return "a number is out of range: " + SegmentJson.firstLine(outOfRange.getMessage());
+        String message = String.valueOf(outOfRange.getMessage());
+        int reason = message.indexOf("reason:");
+        return "a number is out of range" + (reason < 0 ? "" : " (" + message.substring(reason + 7).trim() + ")");
     }
 
     private interface JsonRead<T> {

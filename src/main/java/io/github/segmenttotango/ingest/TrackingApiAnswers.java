@@ -68,6 +68,24 @@ public final class TrackingApiAnswers {
         return failure(failure);
     }
 
+    /**
+     * A request no Tracking API route takes: 405 on a call's path (a method the API does not take),
+     * else 404 {@code unknown_call}.
+     */
+    public Answer unknownRequest(String path) {
+        String call = path == null ? "" : path.replaceFirst("^/v1/?", "").replaceFirst("/$", "");
+        if (SegmentRequestReader.isCall(call)) {
+            return methodNotAllowed();
+        }
+        String shown = path == null ? "/v1" : SegmentRequestReader.truncate(path.replaceAll("\\p{Cntrl}", "?"), 100);
+        return new Answer(404, write(Map.of("code", "unknown_call", "message", "No such Tracking API call: " + shown)));
+    }
+
+    /** 503 while the Tracking API's routes are not there: the bundle is starting, or stopping. */
+    public Answer unavailable(boolean stopping) {
+        return new Answer(503, write(TrackingApiUnavailable.body(stopping)));
+    }
+
     /** Tracking API calls are POSTs only. */
     public Answer methodNotAllowed() {
         return new Answer(405, write(Map.of("code", "method_not_allowed", "message", "Tracking API calls are sent with POST")));

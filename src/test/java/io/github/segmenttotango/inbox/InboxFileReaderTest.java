@@ -184,4 +184,70 @@ class InboxFileReaderTest {
         assertThrows(InboxFileException.class, () -> read("x.json", "42"));
         assertThrows(InboxFileException.class, () -> read("y.json", "{\"batch\":[{\"type\":\"track\"} oops"));
     }
+
+    // ---------------------------------------------------------------- one bad event, not the file (issue 29, item 3)
+
+    private static final String FAR_DATE = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Far\",\"timestamp\":\"+999999999-01-01T00:00:00Z\"}";
+    private static final String HUGE_NUMBER = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Huge\",\"properties\":{\"n\":1E+2147483648,\"after\":[1,{\"x\":2}]}}";
+    private static final String LONG_NUMBER = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Long\",\"properties\":{\"n\":" + "9".repeat(150) + "}}";
+    private static final String TOO_DEEP = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"Deep\",\"properties\":"
+            + "{\"a\":[".repeat(40) + "1" + "]}".repeat(40) + "}";
+
+    private static List<String> problems(List<InboxEvent> events) {
+        return events.stream().filter(e -> !e.valid()).map(InboxEvent::problem).toList();
+    }
+
+    @Test
+    void anEventThatCannotBeReadIsRefusedAloneOnEachLine() throws Exception {
+        List<InboxEvent> events = read("bad.ndjson", String.join("\n", track("A"), FAR_DATE, HUGE_NUMBER, LONG_NUMBER, TOO_DEEP, track("B")) + "\n");
+        assertEquals(List.of("A", "B"), events.stream().filter(InboxEvent::valid).map(e -> e.event().get("event").asText()).toList());
+        assertEquals(List.of("line 2: timestamp is out of range (years 0001 to 9999)", "line 3: cannot be read: a number is out of range",
+                "line 4: cannot be read: Number value length (150) exceeds the maximum allowed (100)",
+                "line 5: cannot be read: Document nesting depth (33) exceeds the maximum allowed (32)"),
+                problems(events));
+        assertTrue(problems(events).stream().noneMatch(p -> p.contains("StreamReadConstraints")), problems(events).toString());
+    }
+
+    @Test
+    void anEventThatCannotBeReadIsRefusedAloneInAnArrayAndInABatch() throws Exception {
+        String events = String.join(",", track("A"), FAR_DATE, HUGE_NUMBER, LONG_NUMBER, TOO_DEEP, track("B"));
+        for (String content : List.of("[" + events + "]", "{\"batch\":[" + events + "],\"context\":{\"ip\":\"1.2.3.4\"}}")) {
+            List<InboxEvent> read = read("bad.json", content);
+            assertEquals(List.of("A", "B"), read.stream().filter(InboxEvent::valid).map(e -> e.event().get("event").asText()).toList(), content);
+            assertEquals(List.of(1L, 6L), read.stream().filter(InboxEvent::valid).map(InboxEvent::position).toList());
+            List<String> problems = problems(read);
+            assertEquals(4, problems.size(), problems.toString());
+            assertEquals("event 2: timestamp is out of range (years 0001 to 9999)", problems.get(0));
+            assertEquals("event 3: cannot be read: a number is out of range", problems.get(1));
+            assertEquals("event 4: cannot be read: Number value length (150) exceeds the maximum allowed (100)", problems.get(2));
+            assertEquals("event 5: cannot be read: Document nesting depth (33) exceeds the maximum allowed (32)", problems.get(3));
+        }
+        assertEquals(List.of("refused: event 1: cannot be read: a number is out of range"), names(read("one.json", HUGE_NUMBER)));
+    }
+
+    @Test
+    void anArrayThatCannotBeReadPastABadEventKeepsTheEventsBeforeIt() throws Exception {
+        String tooLong = "{\"type\":\"track\",\"userId\":\"u\",\"event\":\"" + "x".repeat(600_000) + "\"}";
+        Path file = inbox.resolve("long-string.json");
+        Files.writeString(file, "[" + track("A") + "," + tooLong + "," + track("B") + "]");
+        Iterator<InboxEvent> events = reader(false).events(file.toFile());
+        assertEquals("A", events.next().event().get("event").asText());
+        InboxEvent refused = events.next();
+        assertTrue(refused.problem().startsWith("event 2: cannot be read: String value length"), refused.problem());
+        InboxFileException failure = assertThrows(InboxFileException.class, events::hasNext);
+        assertTrue(failure.getMessage().startsWith("cannot be read past event 2: String value length"), failure.getMessage());
+        ((Closeable) events).close();
+    }
+
+    @Test
+    void nestingPastWhatAFileMayHoldStopsTheFileAfterTheEventsBeforeIt() throws Exception {
+        Path file = inbox.resolve("very-deep.json");
+        Files.writeString(file, "[" + track("A") + "," + "[".repeat(600) + "]".repeat(600) + "," + track("B") + "]");
+        Iterator<InboxEvent> events = reader(false).events(file.toFile());
+        assertEquals("A", events.next().event().get("event").asText());
+        assertEquals("event 2: cannot be read: Document nesting depth (501) exceeds the maximum allowed (500)", events.next().problem());
+        InboxFileException failure = assertThrows(InboxFileException.class, events::hasNext);
+        assertEquals("cannot be read past event 2: Document nesting depth (501) exceeds the maximum allowed (500)", failure.getMessage());
+        ((Closeable) events).close();
+    }
 }

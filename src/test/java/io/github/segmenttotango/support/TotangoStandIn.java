@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
@@ -44,10 +45,12 @@ public final class TotangoStandIn implements AutoCloseable {
     private volatile int retryAfterSeconds;
     private volatile long answerDelayMillis;
     private volatile long downUntil;
+    private final AtomicInteger arrived = new AtomicInteger();
 
     public TotangoStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
+            arrived.incrementAndGet();
             String body;
             try (InputStream in = exchange.getRequestBody()) {
                 body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -109,6 +112,11 @@ public final class TotangoStandIn implements AutoCloseable {
     /** Forgets the statuses still scripted: every call gets 200 again. */
     public void stopScript() {
         scripted.clear();
+    }
+
+    /** Requests that arrived, answered or not yet (a slow answer is in {@link #received()} once sent). */
+    public int arrived() {
+        return arrived.get();
     }
 
     public List<Received> received() {
