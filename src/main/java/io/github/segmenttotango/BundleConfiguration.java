@@ -34,6 +34,11 @@ import io.github.segmenttotango.metrics.BundleReadiness;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
+import io.github.segmenttotango.queue.DataDiskSpace;
+import io.github.segmenttotango.server.HttpConnectionLimits;
+import io.github.segmenttotango.server.LimitedVertx;
+
+import io.vertx.core.Vertx;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 import io.github.segmenttotango.queue.QuietRollbacks;
 
@@ -53,6 +58,8 @@ import org.springframework.jms.connection.JmsTransactionManager;
 import org.springframework.jms.core.JmsTemplate;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +70,7 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
@@ -148,7 +156,8 @@ public class BundleConfiguration implements CamelConfiguration {
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
-                    context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class)));
+                    context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class),
+                    context.getRegistry().lookupByNameAndType("dataDiskSpace", DataDiskSpace.class)));
         }
         context.getRegistry().bind("deadLetters", deadLetters);
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(
@@ -173,6 +182,9 @@ public class BundleConfiguration implements CamelConfiguration {
         // the step that turns the call in the body into its form (routes/delivery.yaml)
         context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
                 exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
+        // last: its Vert.x threads start here, once nothing above can fail
+        HttpConnectionLimits connectionLimits = limitConnections(context, settings);
+        context.addStartupListener((started, alreadyStarted) -> connectionLimits.install(started));
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());
         LOG.info("Settings: {}", settings.describe());
@@ -225,6 +237,32 @@ public class BundleConfiguration implements CamelConfiguration {
     }
 
     /**
+     * The Vert.x instance Camel's HTTP server takes from the registry, whose servers get the bundle's
+     * connection limit, header and idle timeouts; closed after the bundle has stopped.
+     */
+    private static HttpConnectionLimits limitConnections(CamelContext context, BundleSettings settings) {
+        Vertx vertx = Vertx.vertx();
+        HttpConnectionLimits limits = new HttpConnectionLimits(vertx, settings.httpMaxConnections(),
+                settings.durations().get("segment.http.header-timeout"), settings.durations().get("segment.http.idle-timeout"));
+        limits.checkDescriptorLimit();
+        context.getRegistry().bind("vertx", LimitedVertx.of(vertx, limits));
+        context.getRegistry().bind("httpConnectionLimits", limits);
+        // closed once Camel has stopped everything, its HTTP server included
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public boolean isEnabled(CamelEvent event) {
+                return event instanceof CamelEvent.CamelContextStoppedEvent;
+            }
+
+            @Override
+            public void notify(CamelEvent event) throws Exception {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        });
+        return limits;
+    }
+
+    /**
      * Starts the embedded Artemis broker that holds the events queue (always a {@code jms:} queue:
      * its reader takes messages off in the queue transaction that queues their calls) and, by
      * default, the delivery queue; binds the {@code jms} component and the queue transaction to it.
@@ -272,7 +310,9 @@ public class BundleConfiguration implements CamelConfiguration {
         rollsBackQuietly.setLevel(LoggingLevel.OFF.name());
         context.getRegistry().bind("queueTransactionRollsBackQuietly", rollsBackQuietly);
         context.getRegistry().bind("queueBroker", broker);
-        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog()));
+        DataDiskSpace disk = new DataDiskSpace(settings.dataDir(), settings.minFreeDisk(), settings.queueMaxDiskUsage());
+        context.getRegistry().bind("dataDiskSpace", disk);
+        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk));
         context.getRegistry().bind("queueConnections", cached);
         JmsComponent jms = JmsComponent.jmsComponent(cached);
         // a delivery message rolled back on purpose (a stop) is logged by its route, not with a stack trace

@@ -17,7 +17,7 @@ import java.util.function.Function;
  * the start with a message that names it and its environment variable.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
-        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage,
+        String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage, long minFreeDisk, int httpMaxConnections,
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
@@ -38,6 +38,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             Map.entry("inbox.settle-time", "2s"),
             Map.entry("inbox.lock-timeout", "10s"),
             Map.entry("segment.request-timeout", "30s"),
+            Map.entry("segment.http.header-timeout", "10s"),
+            Map.entry("segment.http.idle-timeout", "60s"),
             Map.entry("segment.dedup-window", "24h"));
 
     /** Where the dedup window is kept: a RocksDB store in the data folder, or a table of the state database. */
@@ -81,6 +83,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
                 read.text("segment.write-keys", ""), limits, dataDir, inboxDir, read.bool("inbox.done-marker", false),
                 read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
+                read.positiveLong("bridge.min-free-disk", 512L << 20), read.positive("segment.http.max-connections", 10_000),
                 read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
                 dedupStore,
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
@@ -109,6 +112,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore + " segment.cors.allowed-origins=" + cors
                 + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
+                + " bridge.min-free-disk=" + minFreeDisk + " segment.http.max-connections=" + httpMaxConnections
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries
                 + " bridge.dead-letter.retention=" + deadLetterRetention + " bridge.dead-letter.max-bytes=" + deadLetterMaxBytes

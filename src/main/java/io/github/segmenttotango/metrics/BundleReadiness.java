@@ -1,5 +1,6 @@
 package io.github.segmenttotango.metrics;
 
+import io.github.segmenttotango.queue.DataDiskSpace;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 
 import org.apache.camel.health.HealthCheckResultBuilder;
@@ -12,17 +13,20 @@ import java.util.Map;
 
 /**
  * Readiness of the bundle itself, beside Camel's own checks at {@code /observe/health}: down while a
- * folder it writes to (data, dead letters, inbox) is unusable or the embedded queue is not running.
+ * folder it writes to (data, dead letters, inbox) is unusable, the data disk is full (ingest answers
+ * 503 disk_full) or the embedded queue is not running.
  */
 public class BundleReadiness extends AbstractHealthCheck {
 
     private final List<Path> folders;
     private final EmbeddedQueueBroker broker;
+    private final DataDiskSpace disk;
 
-    public BundleReadiness(List<Path> folders, EmbeddedQueueBroker broker) {
+    public BundleReadiness(List<Path> folders, EmbeddedQueueBroker broker, DataDiskSpace disk) {
         super("segment-totango", "bundle");
         this.folders = folders;
         this.broker = broker;
+        this.disk = disk;
     }
 
     @Override
@@ -32,6 +36,11 @@ public class BundleReadiness extends AbstractHealthCheck {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        String diskFull = disk == null ? null : disk.full();
+        if (diskFull != null) {
+            builder.down().message("Ingest is refused (503 disk_full): " + diskFull);
+            return;
+        }
         for (Path folder : folders) {
             try {
                 Files.delete(Files.createTempFile(folder, ".ready", ".tmp"));

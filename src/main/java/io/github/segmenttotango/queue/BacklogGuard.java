@@ -5,8 +5,9 @@ import io.github.segmenttotango.ingest.IngestException;
 /**
  * Back-pressure instead of accept-then-drop: while {@code maxBacklog} or more wait (Totango calls on
  * the delivery queue, and requests or file chunks on the events queue, counted together), or once
- * the bundle is stopping, HTTP ingest answers 503 (with Retry-After) and the file drop waits; the
- * routing of queued events waits while the delivery queue alone is full.
+ * the bundle is stopping, or while the data disk is full ({@link DataDiskSpace}), HTTP ingest answers
+ * 503 (with Retry-After) and the file drop waits; the routing of queued events waits while the delivery
+ * queue alone is full.
  */
 public final class BacklogGuard {
 
@@ -14,6 +15,7 @@ public final class BacklogGuard {
     private final String deliveryQueue;
     private final String eventsQueue;
     private final long maxBacklog;
+    private final DataDiskSpace disk;
 
     /**
      * @param broker the embedded broker
@@ -21,8 +23,9 @@ public final class BacklogGuard {
      *     (Kafka, a shared broker: then its backlog is not counted)
      * @param eventsQueue the queue of accepted events on it
      */
-    public BacklogGuard(EmbeddedQueueBroker broker, String deliveryQueue, String eventsQueue, long maxBacklog) {
+    public BacklogGuard(EmbeddedQueueBroker broker, String deliveryQueue, String eventsQueue, long maxBacklog, DataDiskSpace disk) {
         this.broker = broker;
+        this.disk = disk;
         this.deliveryQueue = deliveryQueue;
         this.eventsQueue = eventsQueue;
         this.maxBacklog = maxBacklog;
@@ -49,10 +52,13 @@ public final class BacklogGuard {
         stopping = true;
     }
 
-    /** Refuses a request with 503 while the backlog is full or the bundle is stopping. */
+    /** Refuses a request with 503 while the backlog or the data disk is full, or the bundle is stopping. */
     public void check() {
         if (stopping) {
             throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
+        }
+        if (disk.full() != null) {
+            throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
         }
         long calls = backlog();
         long requests = queuedRequests();
@@ -62,9 +68,9 @@ public final class BacklogGuard {
         }
     }
 
-    /** Waits (the file drop's thread) until the backlog has room again. */
+    /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
     public void awaitRoom() throws InterruptedException {
-        while (backlog() + queuedRequests() >= maxBacklog) {
+        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null) {
             Thread.sleep(500);
         }
     }

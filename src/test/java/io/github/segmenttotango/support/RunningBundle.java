@@ -51,6 +51,13 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     public static RunningBundle start(TotangoStandIn totango, Map<String, String> settings) throws Exception {
+        RunningBundle bundle = startAnswering(totango, settings);
+        bundle.awaitHealth(200);
+        return bundle;
+    }
+
+    /** Starts the bundle and waits until its health check answers, ready (200) or not (503). */
+    public static RunningBundle startAnswering(TotangoStandIn totango, Map<String, String> settings) throws Exception {
         boolean scratch = !settings.containsKey("bridge.data-dir");
         Path dataDir = scratch ? Files.createTempDirectory("segment-totango-test") : Path.of(settings.get("bridge.data-dir"));
         int port = freePort();
@@ -67,7 +74,7 @@ public final class RunningBundle implements AutoCloseable {
         all.forEach(main::addOverrideProperty);
         main.start();
         RunningBundle bundle = new RunningBundle(main, port, dataDir, scratch);
-        bundle.awaitHealthy();
+        bundle.awaitHealth(200, 503);
         return bundle;
     }
 
@@ -150,12 +157,12 @@ public final class RunningBundle implements AutoCloseable {
         throw new AssertionError("No dead letter " + reason + " for " + messageId + "; kept: " + deadLetters());
     }
 
-    private void awaitHealthy() {
+    private void awaitHealth(Integer... statuses) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<String> health = http.send(request("/observe/health").GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (health.statusCode() == 200) {
+                if (List.of(statuses).contains(health.statusCode())) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -166,7 +173,7 @@ public final class RunningBundle implements AutoCloseable {
             }
             TotangoStandIn.sleep(50);
         }
-        throw new AssertionError("The bundle did not become healthy on port " + port);
+        throw new AssertionError("The bundle's health did not answer " + List.of(statuses) + " on port " + port);
     }
 
     static int freePort() throws IOException {
