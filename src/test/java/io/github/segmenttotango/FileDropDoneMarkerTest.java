@@ -1,7 +1,10 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.support.DroppedFiles;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+
+import static io.github.segmenttotango.support.DroppedFiles.awaitGone;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,19 +43,11 @@ class FileDropDoneMarkerTest {
     }
 
     private static String track(String user, String event) {
-        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}\n";
+        return DroppedFiles.track(user, event) + "\n";
     }
 
     private static Path done(String name) {
-        return bundle.dataDir().resolve("done").resolve(LocalDate.now(ZoneOffset.UTC).toString()).resolve(name);
-    }
-
-    private static void awaitGone(Path file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Files.exists(file) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
-        assertFalse(Files.exists(file), file + " is still there");
+        return DroppedFiles.today(bundle, "done").resolve(name);
     }
 
     @Test

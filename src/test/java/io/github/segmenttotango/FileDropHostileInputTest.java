@@ -8,8 +8,12 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.segmenttotango.support.DroppedFiles;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+
+import static io.github.segmenttotango.support.DroppedFiles.awaitFile;
+import static io.github.segmenttotango.support.DroppedFiles.track;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,8 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,26 +68,12 @@ class FileDropHostileInputTest {
         INBOX_LOGS.forEach(log -> log.setLevel(null));
     }
 
-    private static String track(String user, String event) {
-        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}";
-    }
-
     private static void drop(String name, String content) throws IOException {
-        Path staging = bundle.dataDir().resolve(name);
-        Files.writeString(staging, content);
-        Files.move(staging, inbox.resolve(name));
+        DroppedFiles.drop(bundle, name, content);
     }
 
     private static Path today(String folder) {
-        return bundle.dataDir().resolve(folder).resolve(LocalDate.now(ZoneOffset.UTC).toString());
-    }
-
-    private static void awaitFile(Path file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
-        assertTrue(Files.exists(file), "No file " + file);
+        return DroppedFiles.today(bundle, folder);
     }
 
     private static List<String> deadLetterDetails(String file, int count) {

@@ -3,8 +3,12 @@ package io.github.segmenttotango;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.segmenttotango.support.DroppedFiles;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+
+import static io.github.segmenttotango.support.DroppedFiles.awaitFile;
+import static io.github.segmenttotango.support.DroppedFiles.track;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
@@ -51,34 +53,16 @@ class FileDropTest {
         totango.close();
     }
 
-    private static String track(String user, String event) {
-        return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}";
-    }
-
-    /** Writes the file beside the inbox, then moves it in whole, as a careful exporter does. */
     private static void drop(String name, byte[] content) throws IOException {
-        Path staging = bundle.dataDir().resolve(name);
-        Files.write(staging, content);
-        Files.move(staging, inbox.resolve(name));
+        DroppedFiles.drop(bundle, name, content);
     }
 
     private static void drop(String name, String content) throws IOException {
-        drop(name, content.getBytes(StandardCharsets.UTF_8));
+        DroppedFiles.drop(bundle, name, content);
     }
 
     private static Path today(String folder) {
-        return bundle.dataDir().resolve(folder).resolve(LocalDate.now(ZoneOffset.UTC).toString());
-    }
-
-    private static void awaitFile(Path file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file)) {
-                return;
-            }
-            TotangoStandIn.sleep(50);
-        }
-        throw new AssertionError("No file " + file);
+        return DroppedFiles.today(bundle, folder);
     }
 
     private static List<String> activities(String user, int count) {
