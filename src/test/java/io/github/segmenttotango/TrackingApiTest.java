@@ -284,6 +284,18 @@ class TrackingApiTest {
     }
 
     @Test
+    void requestsTheServerCannotDecodeAreAnsweredInJson() throws Exception {
+        assertRefused(bundle.send(post("/v1/track", "application/json").header("X-Padding", "p".repeat(10_000))
+                .POST(BodyPublishers.ofString("{}")).build()), 431, "headers_too_large");
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(bundle.baseUrl()).getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /v1/" .concat("x".repeat(5000)).concat(" HTTP/1.1\r\nHost: a\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.") && answer.contains(" 414 ") && answer.contains("\"code\":\"request_line_too_long\""), answer);
+        }
+    }
+
+    @Test
     void theQueryStringSetsNoHeaderTheRoutesRead() {
         HttpResponse<String> asPreview = bundle.send(post("/v1/track?call=preview&Content-Encoding=gzip", "application/json")
                 .POST(BodyPublishers.ofString("{\"userId\":\"query-u\",\"event\":\"Tracked\",\"context\":{\"groupId\":\"g\"}}")).build());

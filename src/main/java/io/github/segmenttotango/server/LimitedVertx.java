@@ -11,7 +11,8 @@ import java.lang.reflect.Proxy;
 /**
  * The Vert.x instance of the bundle's HTTP server. Camel's platform-http server takes a Vert.x it finds
  * in the registry, but builds its own {@link HttpServerOptions} and sets no connection handler; this
- * instance is Vert.x itself except that each HTTP server it creates gets {@link HttpConnectionLimits}.
+ * instance is Vert.x itself except that each HTTP server it creates gets {@link HttpConnectionLimits}
+ * and answers a request it cannot decode in JSON ({@link InvalidRequestAnswer}).
  */
 public final class LimitedVertx {
 
@@ -24,7 +25,7 @@ public final class LimitedVertx {
             if (method.getName().equals("createHttpServer") && method.getReturnType() == HttpServer.class) {
                 HttpServerOptions options = args != null && args.length == 1 && args[0] instanceof HttpServerOptions given
                         ? given : new HttpServerOptions();
-                return limits.limit(vertx.createHttpServer(limits.withLimits(options)));
+                return limits.limit(vertx.createHttpServer(limits.withLimits(options))).invalidRequestHandler(new InvalidRequestAnswer());
             }
             return call(vertx, method, args);
         });
