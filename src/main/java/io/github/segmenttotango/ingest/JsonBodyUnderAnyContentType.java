@@ -5,7 +5,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import io.github.segmenttotango.server.MainServerRoutes;
 
 import java.util.List;
 import java.util.Locale;
@@ -38,8 +38,6 @@ public final class JsonBodyUnderAnyContentType implements Handler<RoutingContext
      * server is up and before the routes start (so before the first request).
      */
     public static void install(CamelContext context) {
-        context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
-                .filter(VertxPlatformHttpRouter::isMainServer)
-                .forEach(router -> PATHS.forEach(path -> router.route(path).order(Integer.MIN_VALUE).handler(new JsonBodyUnderAnyContentType())));
+        PATHS.forEach(path -> MainServerRoutes.add(context, path, Integer.MIN_VALUE, new JsonBodyUnderAnyContentType()));
     }
 }

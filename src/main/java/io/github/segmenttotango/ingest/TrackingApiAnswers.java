@@ -83,7 +83,8 @@ public final class TrackingApiAnswers {
 
     /** 503 while the Tracking API's routes are not there: the bundle is starting, or stopping. */
     public Answer unavailable(boolean stopping) {
-        return new Answer(503, write(TrackingApiUnavailable.body(stopping)));
+        return new Answer(503, write(Map.of("code", stopping ? "shutting_down" : "starting", "message", stopping
+                ? "The bundle is stopping; send again in a moment" : "The bundle is starting; send again in a moment")));
     }
 
     /** Tracking API calls are POSTs only. */

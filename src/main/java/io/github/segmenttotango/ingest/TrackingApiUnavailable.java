@@ -5,10 +5,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import io.github.segmenttotango.server.MainServerRoutes;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Tracking API's answer while its routes cannot take a request: once the bundle has begun to
@@ -19,6 +18,8 @@ import java.util.Map;
  * or 404 page, nor a 500 (Segment's clients drop a batch on a 4xx and resend it on a 503).
  */
 public final class TrackingApiUnavailable implements Handler<RoutingContext> {
+
+    private static final TrackingApiAnswers ANSWERS = new TrackingApiAnswers();
 
     private final CamelContext context;
     private final String retryAfterSeconds;
@@ -38,7 +39,7 @@ public final class TrackingApiUnavailable implements Handler<RoutingContext> {
             request.next();
             return;
         }
-        TrackingApiAnswers.Answer answer = new TrackingApiAnswers().unavailable(stopping);
+        TrackingApiAnswers.Answer answer = ANSWERS.unavailable(stopping);
         request.response().setStatusCode(answer.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader("Retry-After", retryAfterSeconds)
@@ -47,16 +48,9 @@ public final class TrackingApiUnavailable implements Handler<RoutingContext> {
 
     /** Puts the handler first and last on the Tracking API paths of the bundle's HTTP server. */
     public static void install(CamelContext context, String retryAfterSeconds) {
-        context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
-                .filter(VertxPlatformHttpRouter::isMainServer)
-                .forEach(router -> List.of("/v1", "/v1/*").forEach(path -> {
-                    router.route(path).order(Integer.MIN_VALUE).handler(new TrackingApiUnavailable(context, retryAfterSeconds, false));
-                    router.route(path).order(Integer.MAX_VALUE).handler(new TrackingApiUnavailable(context, retryAfterSeconds, true));
-                }));
-    }
-
-    static Map<String, Object> body(boolean stopping) {
-        return Map.of("code", stopping ? "shutting_down" : "starting", "message", stopping
-                ? "The bundle is stopping; send again in a moment" : "The bundle is starting; send again in a moment");
+        for (String path : List.of("/v1", "/v1/*")) {
+            MainServerRoutes.add(context, path, Integer.MIN_VALUE, new TrackingApiUnavailable(context, retryAfterSeconds, false));
+            MainServerRoutes.add(context, path, Integer.MAX_VALUE, new TrackingApiUnavailable(context, retryAfterSeconds, true));
+        }
     }
 }

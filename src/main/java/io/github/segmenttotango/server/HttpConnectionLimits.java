@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.RoutingContext;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,9 +120,7 @@ public final class HttpConnectionLimits implements Handler<HttpConnection> {
      * path, put in place once the server is up and before the routes start.
      */
     public void install(CamelContext context) {
-        context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
-                .filter(VertxPlatformHttpRouter::isMainServer)
-                .forEach(router -> router.route().order(Integer.MIN_VALUE).handler(this::headersArrived));
+        MainServerRoutes.add(context, null, Integer.MIN_VALUE, this::headersArrived);
     }
 
     private void headersArrived(RoutingContext request) {

@@ -299,9 +299,6 @@ public final class DeadLetterStore {
         Path file = folder.resolve(id + ".json");
         try {
             return json.readValue(file.toFile(), DeadLetter.class);
-        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException gone) {
-            unindex(id);
-            return null;
         } catch (IOException e) {
             if (!Files.exists(file)) {
                 unindex(id);
