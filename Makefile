@@ -13,7 +13,7 @@ export MALLOC_ARENA_MAX ?= 2
 # ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
 
-.PHONY: run test package clean bench bench-smoke cds
+.PHONY: run test package clean bench bench-delivery bench-smoke cds
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
 run: package $(CDS)
@@ -46,6 +46,10 @@ $(CDS): $(JAR)
 ## prints a table and writes bench/results/<date>.md. Not part of the tests.
 bench: package $(CDS) target/bench.classpath
 	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
+
+## Only the delivery rows: a backlog of 20,000 calls to a Totango 0, 50 and 150 ms away (a minute).
+bench-delivery: package $(CDS) target/bench.classpath
+	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench delivery
 
 ## The same in seconds, to check the benchmark still works.
 bench-smoke: package $(CDS) target/bench.classpath

@@ -2,10 +2,7 @@ package io.github.segmenttotango;
 
 import io.github.segmenttotango.admin.AdminAccess;
 import io.github.segmenttotango.admin.DeadLetterAdmin;
-import io.github.segmenttotango.delivery.CutCallsOnStop;
-import io.github.segmenttotango.delivery.PrepareRetry;
-import io.github.segmenttotango.delivery.TotangoAnswers;
-import io.github.segmenttotango.delivery.TotangoForm;
+import io.github.segmenttotango.delivery.DeliveryBeans;
 import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.ingest.AcceptedEvents;
@@ -40,7 +37,6 @@ import io.github.segmenttotango.server.LimitedVertx;
 
 import io.vertx.core.Vertx;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
-import io.github.segmenttotango.queue.QuietRollbacks;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
@@ -173,15 +169,10 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("corsPolicy", settings.cors());
-        context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
-        context.getRegistry().bind("prepareRetry", new PrepareRetry(settings.durations().get("delivery.retry.window"), metrics));
-        context.getManagementStrategy().addEventNotifier(new CutCallsOnStop(context, settings.durations().get("delivery.stop-grace")));
         context.getRegistry().bind("inboxFiles", new InboxFileReader(settings.inboxDir(), settings.limits(), clock,
                 settings.durations().get("inbox.settle-time"), settings.inboxDoneMarker()));
-        TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
-        // the step that turns the call in the body into its form (routes/delivery.yaml)
-        context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
-                exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
+        DeliveryBeans.bind(context, settings, metrics, context.getRegistry().lookupByNameAndType("deliveryQueueConnections",
+                ConnectionFactory.class), jmsQueueOf(context, "delivery.queue-uri"));
         // last: its Vert.x threads start here, once nothing above can fail
         HttpConnectionLimits connectionLimits = limitConnections(context, settings);
         context.addStartupListener((started, alreadyStarted) -> connectionLimits.install(started));
@@ -281,7 +272,7 @@ public class BundleConfiguration implements CamelConfiguration {
         String deliveryQueue = jmsQueueOf(context, "delivery.queue-uri");
         String eventsQueue = jmsQueueOf(context, "ingest.queue-uri");
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(settings.dataDir().resolve("queue"), settings.queueMaxBytes(),
-                settings.queueMaxDiskUsage(), eventsQueue);
+                settings.queueMaxDiskUsage(), eventsQueue, deliveryQueue);
         broker.start();
         addService(context, broker, "the queue broker");
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(broker.inVmUrl());
@@ -314,9 +305,9 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("dataDiskSpace", disk);
         context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk));
         context.getRegistry().bind("queueConnections", cached);
+        // the reader of the delivery queue acknowledges each message on its own (not a cached session's work)
+        context.getRegistry().bind("deliveryQueueConnections", connections);
         JmsComponent jms = JmsComponent.jmsComponent(cached);
-        // a delivery message rolled back on purpose (a stop) is logged by its route, not with a stack trace
-        jms.setErrorHandler(new QuietRollbacks(context));
         context.addComponent("jms", jms);
     }
 

@@ -21,7 +21,15 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
-        Map<String, Duration> durations, CorsPolicy cors) {
+        Map<String, Duration> durations, CorsPolicy cors, Delivery delivery) {
+
+    /**
+     * How calls go to Totango: at most {@code maxInFlight} waiting for an answer at once, at most
+     * {@code maxCallsPerSecond} started per second (0: no rate), and {@code readAheadBytes} of the
+     * delivery queue held in memory so that many users' calls are in flight together.
+     */
+    public record Delivery(int maxInFlight, int maxCallsPerSecond, long readAheadBytes) {
+    }
 
     /** The duration settings the routes use, with their defaults. */
     static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
@@ -89,7 +97,9 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
                 read.duration("bridge.dead-letter.retention", "30d"),
                 read.positiveLong("bridge.dead-letter.max-bytes", shareOfDisk(dataDir, 10)),
-                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins", "*"));
+                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins", "*"),
+                new Delivery(read.positive("totango.max-in-flight", 512), read.zeroOrMore("totango.max-calls-per-second", 0),
+                        read.positiveLong("delivery.read-ahead-bytes", 32L << 20)));
     }
 
     private static Map<String, Duration> routeDurations(Reader read) {
@@ -188,6 +198,11 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 // reported below
             }
             throw invalid(key, "must be a positive whole number, not '" + value + "'");
+        }
+
+        int zeroOrMore(String key, int fallback) {
+            String value = text(key, String.valueOf(fallback));
+            return value.equals("0") ? 0 : positive(key, fallback);
         }
 
         int percent(String key, int fallback) {

@@ -146,7 +146,7 @@ class DeliveryThroughRoutesTest {
     @Test
     void pastTheBacklogBoundIngestAnswers503WithRetryAfter() throws Exception {
         try (TotangoStandIn down = new TotangoStandIn();
-                RunningBundle small = RunningBundle.start(down, Map.of("delivery.max-backlog", "5", "delivery.concurrency", "1"))) {
+                RunningBundle small = RunningBundle.start(down, Map.of("delivery.max-backlog", "5", "totango.max-in-flight", "1"))) {
             down.downFor(java.time.Duration.ofSeconds(30));
             java.net.http.HttpResponse<String> answer = null;
             for (int i = 0; i < 50; i++) {
@@ -209,7 +209,7 @@ class DeliveryThroughRoutesTest {
     @Test
     void whenTheQueueItselfIsFullIngestAnswers503AndLosesNothingItAcknowledged() throws Exception {
         try (TotangoStandIn down = new TotangoStandIn();
-                RunningBundle tiny = RunningBundle.start(down, Map.of("delivery.queue.max-bytes", "20000", "delivery.concurrency", "1"))) {
+                RunningBundle tiny = RunningBundle.start(down, Map.of("delivery.queue.max-bytes", "20000", "totango.max-in-flight", "1"))) {
             down.downFor(java.time.Duration.ofSeconds(30));
             java.net.http.HttpResponse<String> answer = null;
             List<String> acknowledged = new java.util.ArrayList<>();

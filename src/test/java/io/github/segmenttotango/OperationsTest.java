@@ -104,7 +104,7 @@ class OperationsTest {
         try (TotangoStandIn totango = new TotangoStandIn()) {
             totango.answerAfter(Duration.ofMillis(100));
             Map<String, String> env = Map.of("TOTANGO_SERVICE_ID", "SP-STOP", "TOTANGO_URL", totango.url(),
-                    "BRIDGE_DATA_DIR", data.toString(), "DELIVERY_CONCURRENCY", "1", "CAMEL_MAIN_SHUTDOWN_TIMEOUT", "5");
+                    "BRIDGE_DATA_DIR", data.toString(), "TOTANGO_MAX_IN_FLIGHT", "1", "CAMEL_MAIN_SHUTDOWN_TIMEOUT", "5");
             try (BundleProcess bundle = BundleProcess.launch(env).awaitHealthy()) {
                 StringBuilder batch = new StringBuilder("{\"batch\":[");
                 for (int i = 0; i < 40; i++) {

@@ -1,32 +1,37 @@
 package io.github.segmenttotango.delivery;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.Endpoint;
-import org.apache.camel.component.http.HttpEndpoint;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
-import org.apache.hc.core5.io.CloseMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 
 /**
- * A stop does not wait on Totango: the calls in flight when the bundle starts stopping get
- * {@code grace} to be answered; then the connections to Totango close at once, so the calls still
- * waiting for an answer fail (and those started later fail at once), and their delivery messages go
- * back to the delivery queue ({@link PutBackOnStop}). Without it, a Totango that does not answer would
- * hold the stop for {@code totango.response-timeout} per call.
+ * A stop does not wait on Totango. When the bundle starts stopping: the reader of the delivery queue
+ * starts no more messages, the calls waiting for a place among those in flight are refused, and the
+ * calls waiting for their next attempt are woken at once (seeing the stop, they fail); the calls in
+ * flight get {@code grace} to be answered, then the connections to Totango close, so those still
+ * waiting for an answer fail. The messages of the calls that failed go back to the delivery queue
+ * ({@link PutBackOnStop}), in order, and are delivered after the restart. Without it, a Totango that
+ * does not answer would hold the stop for {@code totango.response-timeout}, and a call waiting for its
+ * retry for that retry's delay.
  */
 public final class CutCallsOnStop extends EventNotifierSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(CutCallsOnStop.class);
 
-    private final CamelContext context;
+    private final DeliveryQueueReader reader;
+    private final CallsInFlight calls;
+    private final RetryTimers timers;
+    private final SendToTotango send;
     private final Duration grace;
 
-    public CutCallsOnStop(CamelContext context, Duration grace) {
-        this.context = context;
+    public CutCallsOnStop(DeliveryQueueReader reader, CallsInFlight calls, RetryTimers timers, SendToTotango send, Duration grace) {
+        this.reader = reader;
+        this.calls = calls;
+        this.timers = timers;
+        this.send = send;
         this.grace = grace;
     }
 
@@ -37,6 +42,12 @@ public final class CutCallsOnStop extends EventNotifierSupport {
 
     @Override
     public void notify(CamelEvent event) {
+        reader.stopTaking();
+        calls.close();
+        int woken = timers.fireAllNow();
+        if (woken > 0) {
+            LOG.debug("Stopping: {} call(s) waiting for their next attempt go back to the delivery queue", woken);
+        }
         Thread cut = new Thread(() -> {
             try {
                 Thread.sleep(grace.toMillis());
@@ -44,23 +55,11 @@ public final class CutCallsOnStop extends EventNotifierSupport {
                 Thread.currentThread().interrupt();
                 return;
             }
-            closeConnectionsToTotango();
+            timers.fireAllNow();
+            send.closeConnections();
+            LOG.debug("Stopping: the connections to Totango are closed, {} after the stop began", grace);
         }, "cut-totango-calls-on-stop");
         cut.setDaemon(true);
         cut.start();
-    }
-
-    /** Closes the connections of every HTTP endpoint (only Totango's are used), those in use too. */
-    void closeConnectionsToTotango() {
-        int closed = 0;
-        for (Endpoint endpoint : context.getEndpoints()) {
-            if (endpoint instanceof HttpEndpoint http && http.getClientConnectionManager() != null) {
-                http.getClientConnectionManager().close(CloseMode.IMMEDIATE);
-                closed++;
-            }
-        }
-        if (closed > 0) {
-            LOG.debug("Stopping: the connections to Totango are closed, {} after the stop began", grace);
-        }
     }
 }

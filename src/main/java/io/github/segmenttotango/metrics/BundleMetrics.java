@@ -30,6 +30,8 @@ public final class BundleMetrics {
     private Supplier<Number> backlog = () -> 0;
     private Supplier<Number> parked = () -> 0;
     private Supplier<Number> queuedRequests = () -> 0;
+    private Supplier<Number> callsInFlight = () -> 0;
+    private Supplier<Number> callsInFlightLimit = () -> 0;
 
     public BundleMetrics(CamelContext context) {
         this.context = context;
@@ -119,11 +121,22 @@ public final class BundleMetrics {
         this.parked = parked;
     }
 
+    /** What the delivery's gauges read: calls waiting for Totango's answer, and the current limit of those. */
+    public void watchCallsInFlight(Supplier<Number> inFlight, Supplier<Number> limit) {
+        this.callsInFlight = inFlight;
+        this.callsInFlightLimit = limit;
+    }
+
     /** Registers the gauges and the counters at zero, once Camel's registry exists (a start-up route calls it). */
     public void registerGauges() {
         Gauge.builder("totango.delivery.backlog", backlog).description("Messages of the delivery queue waiting (each holds calls of one user, at most 100)").register(registry());
         Gauge.builder("segment.requests.queued", queuedRequests)
                 .description("Requests and file chunks whose events wait on the events queue to be routed").register(registry());
+        Gauge.builder("totango.calls.in.flight", callsInFlight).description("Totango calls sent and waiting for Totango's answer")
+                .register(registry());
+        Gauge.builder("totango.calls.in.flight.limit", callsInFlightLimit)
+                .description("The current limit of Totango calls in flight (lowered when Totango is overloaded, up to totango.max-in-flight)")
+                .register(registry());
         Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
         for (String type : CALL_TYPES) {
             Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")

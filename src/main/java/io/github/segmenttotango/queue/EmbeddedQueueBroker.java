@@ -1,5 +1,9 @@
 package io.github.segmenttotango.queue;
 
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -40,14 +44,14 @@ public class EmbeddedQueueBroker extends ServiceSupport {
 
     private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
     private final Path folder;
-    private final String orderedQueue;
+    private final List<String> orderedQueues;
     private final long maxBytes;
     private final int maxDiskUsage;
     private EmbeddedActiveMQ broker;
 
-    /** @param orderedQueue a queue whose messages must stay in order even when a taking is rolled back, or null */
-    public EmbeddedQueueBroker(Path folder, long maxBytes, int maxDiskUsage, String orderedQueue) {
-        this.orderedQueue = orderedQueue;
+    /** @param orderedQueues queues whose messages must stay in order even when a taking is rolled back (null: none) */
+    public EmbeddedQueueBroker(Path folder, long maxBytes, int maxDiskUsage, String... orderedQueues) {
+        this.orderedQueues = Arrays.stream(orderedQueues).filter(Objects::nonNull).toList();
         this.folder = folder;
         this.maxBytes = maxBytes;
         this.maxDiskUsage = maxDiskUsage;
@@ -74,9 +78,10 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 // at most MEMORY_BYTES of the backlog in the heap; the rest is paged to disk, up to maxBytes
                 .setGlobalMaxSize(2 * Math.min(maxBytes, MEMORY_BYTES))
                 .addAddressSetting("#", addressSettings(1000L));
-        if (orderedQueue != null) {
-            // a taking rolled back goes back to the head of the queue at once: nothing passes it
-            config.addAddressSetting(orderedQueue, addressSettings(0L));
+        for (String queue : orderedQueues) {
+            // a taking rolled back (or not acknowledged when its reader closes) goes back to the head
+            // of the queue at once: nothing passes it
+            config.addAddressSetting(queue, addressSettings(0L));
         }
         broker = new EmbeddedActiveMQ().setConfiguration(config);
         broker.start();

@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -55,6 +56,8 @@ public final class Bench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final boolean smoke;
+    /** Only the delivery rows (make bench-delivery). */
+    private final boolean deliveryOnly;
     private final Duration phase;
     /** Warm-up phases: at least the first, at most the second; it ends when three in a row agree. */
     private final int minWarmUpPhases;
@@ -69,15 +72,16 @@ public final class Bench {
     /** When each event of the open-loop latency phase was acknowledged (by number). */
     private final Timestamps streamAckedAt = new Timestamps();
 
-    private Bench(boolean smoke) {
+    private Bench(boolean smoke, boolean deliveryOnly) {
         this.smoke = smoke;
+        this.deliveryOnly = deliveryOnly;
         this.phase = smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(15);
         this.minWarmUpPhases = smoke ? 1 : 3;
         this.maxWarmUpPhases = smoke ? 1 : 6;
     }
 
     public static void main(String[] args) throws Exception {
-        new Bench(args.length > 0 && args[0].equals("smoke")).run();
+        new Bench(args.length > 0 && args[0].equals("smoke"), args.length > 0 && args[0].equals("delivery")).run();
         System.exit(0);
     }
 
@@ -113,6 +117,11 @@ public final class Bench {
             awaitHealthy(base);
             double startup = (System.nanoTime() - launched) / 1e9;
             row("start-up to ready", String.format(Locale.ROOT, "%.2f s", startup), "");
+            if (deliveryOnly) {
+                deliveryAtDistance(sink, base, bundle.pid());
+                measured = true;
+                return;
+            }
 
             // a client sending 1,000 single events a second to a bundle that keeps up with them, as in
             // service most of the time: first unmeasured, so that the JIT has compiled the path of a
@@ -154,6 +163,7 @@ public final class Bench {
             row("the same, from the second second on", percentiles(behind, Math.min(1000, behind.length - 1)),
                     "without the first second, in which the client opens its connections");
 
+            deliveryAtDistance(sink, base, bundle.pid());
             long rss = peakRssKb(bundle.pid());
             row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
             // the baseline gets the machine to itself: a bundle still draining its backlog would slow it
@@ -369,6 +379,73 @@ public final class Bench {
         }
         row("acknowledgement to delivery, closed-loop phases", delays(sink, ackedAt), "of those delivered; queued behind the backlog the phases built");
         return expected - arrivals.size();
+    }
+
+    /**
+     * Delivery at internet distance: a backlog of {@code 2 x users} calls ({@code users} users, two
+     * tracks each) queued at once, delivered to the sink answering each call after 0, 50 and 150 ms
+     * (a timer, on its one event loop). Calls/s from the first call's arrival to the last's; the
+     * bundle's threads and RSS sampled meanwhile. A first round at 0 ms, not reported, warms it up.
+     */
+    private void deliveryAtDistance(Sink sink, String base, long pid) throws Exception {
+        int users = smoke ? 500 : 10_000;
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        int mostThreads = 0;
+        for (long delay : new long[] {0, 0, 50, 150}) {
+            boolean warmUp = mostThreads == 0;
+            sink.answerAfter(delay);
+            sink.distanceCalls.set(0);
+            int round = DISTANCE_ROUNDS.incrementAndGet();
+            long expected = 2L * users;
+            for (int first = 0; first < users; first += 50) {
+                StringBuilder batch = new StringBuilder("{\"batch\":[");
+                for (int user = first; user < Math.min(users, first + 50); user++) {
+                    for (int step = 0; step < 2; step++) {
+                        batch.append(batch.length() > 10 ? "," : "").append("{\"type\":\"track\",\"userId\":\"r").append(round)
+                                .append("-u").append(user).append("\",\"event\":\"d").append(step)
+                                .append("\",\"context\":{\"groupId\":\"g").append(user % 100).append("\"}}");
+                    }
+                }
+                java.net.http.HttpResponse<String> answer = client.send(java.net.http.HttpRequest.newBuilder(URI.create(base + "/v1/batch"))
+                        .header("Authorization", AUTHORIZATION).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(batch.append("]}").toString())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() != 200) {
+                    throw new IllegalStateException("the backlog was not taken: " + answer.statusCode() + " " + answer.body());
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (sink.distanceCalls.get() < expected && System.nanoTime() < deadline) {
+                mostThreads = Math.max(mostThreads, threads(pid));
+                Thread.sleep(100);
+            }
+            mostThreads = Math.max(mostThreads, threads(pid));
+            double seconds = (sink.lastDistanceCall - sink.firstDistanceCall) / 1e9;
+            if (!warmUp || delay != 0) {
+                row("delivery of a backlog of " + expected + " calls of " + users + " users, Totango answering after " + delay + " ms",
+                        String.format(Locale.ROOT, "%,.0f calls/s", sink.distanceCalls.get() / Math.max(0.001, seconds)),
+                        sink.distanceCalls.get() + " of " + expected + " calls in " + String.format(Locale.ROOT, "%.1f s", seconds)
+                                + ", first to last arrival; default settings (totango.max-in-flight 512)");
+            }
+        }
+        row("most threads of the bundle during the delivery rows", String.valueOf(mostThreads), "from /proc, sampled every 100 ms");
+        sink.answerAfter(0);
+    }
+
+    private static final AtomicInteger DISTANCE_ROUNDS = new AtomicInteger();
+
+    /** The threads of a process now (from /proc); 0 when it cannot tell. */
+    private static int threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Integer.parseInt(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /**
@@ -590,6 +667,12 @@ public final class Bench {
         private static final Pattern EVENT_NUMBER = Pattern.compile("e[0-9]{1,18}");
         /** When the call of each event (by number) came. */
         final Timestamps arrivals = new Timestamps();
+        /** Calls of the delivery rows (events d0 and d1) that came, and when the first and the last came. */
+        final AtomicLong distanceCalls = new AtomicLong();
+        volatile long firstDistanceCall;
+        volatile long lastDistanceCall;
+        /** Each answer waits this long (on a timer): Totango at a distance. */
+        private volatile long answerAfterMillis;
         private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         private final int port;
 
@@ -602,10 +685,20 @@ public final class Bench {
                                 String event = URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
                                 if (EVENT_NUMBER.matcher(event).matches()) {
                                     arrivals.putIfAbsent(Long.parseLong(event.substring(1)), now);
+                                } else if (event.equals("d0") || event.equals("d1")) {
+                                    if (distanceCalls.getAndIncrement() == 0) {
+                                        firstDistanceCall = now;
+                                    }
+                                    lastDistanceCall = now;
                                 }
                             }
                         }
-                        request.response().end("G");
+                        long delay = answerAfterMillis;
+                        if (delay > 0) {
+                            vertx.setTimer(delay, timer -> request.response().end("G"));
+                        } else {
+                            request.response().end("G");
+                        }
                     }))
                     .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
                     .actualPort();
@@ -613,6 +706,10 @@ public final class Bench {
 
         String url() {
             return "http://127.0.0.1:" + port + "/pixel.gif/";
+        }
+
+        void answerAfter(long millis) {
+            answerAfterMillis = millis;
         }
 
         @Override

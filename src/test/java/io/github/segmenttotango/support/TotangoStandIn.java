@@ -12,8 +12,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -46,9 +50,20 @@ public final class TotangoStandIn implements AutoCloseable {
     private volatile long answerDelayMillis;
     private volatile long downUntil;
     private final AtomicInteger arrived = new AtomicInteger();
+    private final AtomicInteger answering = new AtomicInteger();
+    private final AtomicInteger mostAtOnce = new AtomicInteger();
+    private final Set<String> usersAnswering = ConcurrentHashMap.newKeySet();
+    private final List<String> overlaps = new CopyOnWriteArrayList<>();
+    private final ExecutorService threads = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "totango-stand-in");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public TotangoStandIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // each request on a thread of its own: calls answered slowly overlap, as they would on Totango
+        server.setExecutor(threads);
         server.createContext("/", exchange -> {
             arrived.incrementAndGet();
             String body;
@@ -57,6 +72,26 @@ public final class TotangoStandIn implements AutoCloseable {
             }
             String raw = exchange.getRequestURI().getRawQuery();
             String form = body.isEmpty() && raw != null ? raw : body;
+            String user = decode(form).get("sdr_u");
+            mostAtOnce.accumulateAndGet(answering.incrementAndGet(), Math::max);
+            boolean first = user == null || usersAnswering.add(user);
+            if (!first) {
+                overlaps.add(user);
+            }
+            try {
+                answer(exchange, body, form);
+            } finally {
+                if (first && user != null) {
+                    usersAnswering.remove(user);
+                }
+                answering.decrementAndGet();
+            }
+        });
+        server.start();
+    }
+
+    private void answer(com.sun.net.httpserver.HttpExchange exchange, String body, String form) throws IOException {
+        {
             long pause = answerDelayMillis;
             if (pause > 0) {
                 sleep(pause);
@@ -78,8 +113,17 @@ public final class TotangoStandIn implements AutoCloseable {
                 exchange.getResponseBody().write(answer);
             }
             exchange.close();
-        });
-        server.start();
+        }
+    }
+
+    /** The most calls Totango was answering at one time. */
+    public int mostAtOnce() {
+        return mostAtOnce.get();
+    }
+
+    /** The users a call of whom arrived while another of theirs was still being answered. */
+    public List<String> usersWithOverlappingCalls() {
+        return List.copyOf(overlaps);
     }
 
     /** The pixel URL, as totango.url takes it. */
@@ -186,5 +230,6 @@ public final class TotangoStandIn implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        threads.shutdownNow();
     }
 }
