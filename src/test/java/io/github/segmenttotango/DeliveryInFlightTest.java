@@ -56,9 +56,11 @@ class DeliveryInFlightTest {
                 events.add(track("busy", "Step " + i, "busy-" + i));
                 expected.add("Step " + i);
             }
-            // other users' calls beside the busy user's
-            IntStream.range(0, 50).forEach(i -> events.add(track("other-" + i, "Other", "other-" + i)));
             RunningBundle.accepted(bundle.post("/v1/batch", batch(events)));
+            // other users' calls beside the busy user's, once its 503 came (the statuses go to calls in arrival order)
+            totango.await(r -> r.status() == 503, 1);
+            RunningBundle.accepted(bundle.post("/v1/batch",
+                    batch(IntStream.range(0, 50).mapToObj(i -> track("other-" + i, "Other", "other-" + i)).toList())));
             totango.await(r -> "busy".equals(r.param("sdr_u")) && r.status() == 200, 30, Duration.ofSeconds(30));
             totango.await(r -> "Other".equals(r.param("sdr_a")), 50);
             List<TotangoStandIn.Received> busy = totango.forUser("busy");
