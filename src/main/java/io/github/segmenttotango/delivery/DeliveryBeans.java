@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DeliveryBeans {
 
     /** Threads that run the delivery route after Totango's answers (the dead letters it keeps may wait on the disk). */
-    private static final int ANSWER_THREADS = 8;
+    private static final int ANSWER_THREADS = 4;
     private static final AtomicInteger ANSWER_THREAD_IDS = new AtomicInteger();
     /** Halvings of the limit of calls in flight are at least this far apart (milliseconds). */
     private static final long DECREASE_INTERVAL_MILLIS = 1000;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.JournalType;
@@ -36,6 +37,8 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     /** The part of the backlog kept in memory; beyond it, messages are paged to disk. */
     static final long MEMORY_BYTES = 16L << 20;
     private static final long PAGE_FILE_BYTES = 10L << 20;
+    private static final int SERVER_THREADS = 8;
+    private static final int CLIENT_THREADS = 8;
     /**
      * Group commit: the syncs of concurrent sends are batched, and a lone send waits at most this long
      * (nanoseconds) for others to join its sync, in the journal as in the page files.
@@ -59,11 +62,17 @@ public class EmbeddedQueueBroker extends ServiceSupport {
 
     @Override
     protected void doStart() throws Exception {
+        // the in-VM connections' and the JMS clients' threads (8 per core by default), set before the first connection
+        ActiveMQClient.setGlobalThreadPoolProperties(CLIENT_THREADS, 2, 2);
         Configuration config = new ConfigurationImpl()
                 .setPersistenceEnabled(true)
                 .setSecurityEnabled(false)
                 .setJMXManagementEnabled(false)
                 .setJournalType(JournalType.NIO)
+                // threads: Artemis sizes its pools for a server of many clients (30, and 5 scheduled);
+                // here its only clients are the bundle's own few readers and writers
+                .setThreadPoolMaxSize(SERVER_THREADS)
+                .setScheduledThreadPoolMaxSize(2)
                 .setJournalSyncTransactional(true)
                 .setJournalSyncNonTransactional(true)
                 .setJournalBufferTimeout_NIO(SYNC_WAIT_NANOS)
