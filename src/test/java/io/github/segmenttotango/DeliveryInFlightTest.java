@@ -72,6 +72,28 @@ class DeliveryInFlightTest {
         }
     }
 
+    /** One user's backlog delays only that user (issue 29, item 7): the others' calls go beside it. */
+    @Test
+    void oneBusyUsersBacklogDoesNotHoldUpTheOthers() throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn(); RunningBundle bundle = RunningBundle.start(totango, Map.of())) {
+            totango.answerAfter(Duration.ofMillis(20));
+            // 5,000 calls of one user: 100 s of Totango's time, one call after the other
+            for (int part = 0; part < 2; part++) {
+                int from = part * 2500;
+                RunningBundle.accepted(bundle.post("/v1/batch", batch(IntStream.range(from, from + 2500)
+                        .mapToObj(i -> track("hoarder", "Busy", "hoard-" + i)).toList())));
+            }
+            totango.awaitUser("hoarder", 5);
+            long sent = System.currentTimeMillis();
+            RunningBundle.accepted(bundle.post("/v1/batch",
+                    batch(IntStream.range(0, 3).mapToObj(i -> track("quiet-" + i, "Quiet", "quiet-" + i)).toList())));
+            List<TotangoStandIn.Received> quiet = totango.await(r -> "Quiet".equals(r.param("sdr_a")), 3, Duration.ofSeconds(10));
+            long waited = quiet.stream().mapToLong(TotangoStandIn.Received::at).max().orElseThrow() - sent;
+            assertTrue(waited < 5000, "the other users' calls came " + waited + " ms after their request");
+            assertTrue(totango.forUser("hoarder").size() < 1000, "while the busy user's backlog was still being delivered");
+        }
+    }
+
     @Test
     void a429WithRetryAfterIsHonouredAndLowersTheCallsInFlight() throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn(); RunningBundle bundle = RunningBundle.start(totango, Map.of())) {
