@@ -92,6 +92,37 @@ class StopWhileRetryingTest {
         }
     }
 
+    /** Many users' calls waiting for their retries (each a timer, no thread): SIGTERM puts them all back at once. */
+    @Test
+    void aStopPutsEveryUsersCallWaitingForItsRetryBack(@TempDir Path data) throws Exception {
+        try (TotangoStandIn totango = new TotangoStandIn()) {
+            totango.downFor(Duration.ofMinutes(5));
+            Map<String, String> env = env(totango, data, Map.of("DELIVERY_RETRY_INITIAL_DELAY", "1m"));
+            StringBuilder batch = new StringBuilder("{\"batch\":[");
+            for (int user = 0; user < 50; user++) {
+                batch.append(user == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"many-").append(user)
+                        .append("\",\"event\":\"Waited\",\"messageId\":\"many-").append(user).append("\",\"context\":{\"groupId\":\"g\"}}");
+            }
+            try (BundleProcess first = BundleProcess.launch(env).awaitHealthy()) {
+                RunningBundle.accepted(first.post("/v1/batch", "stop-key", batch.append("]}").toString()));
+                totango.await(r -> "Waited".equals(r.param("sdr_a")), 50);
+                awaitMetric(first, "totango_calls_retried_total 50.0");
+                long signalled = System.nanoTime();
+                first.process().destroy(); // SIGTERM
+                assertTrue(first.process().waitFor(5, TimeUnit.SECONDS), "still running 5 s after SIGTERM: " + first.log());
+                System.out.println("Stopped " + (System.nanoTime() - signalled) / 1_000_000 + " ms after SIGTERM, 50 calls waiting");
+                assertEquals(0, first.process().exitValue(), first.log());
+                assertEquals(50, first.log().lines().filter(line -> line.contains("goes back to the delivery queue")).count(), first.log());
+            }
+            totango.downFor(Duration.ZERO);
+            try (BundleProcess second = BundleProcess.launch(env).awaitHealthy()) {
+                totango.await(r -> "Waited".equals(r.param("sdr_a")) && r.status() == 200, 50, Duration.ofSeconds(30));
+                awaitMetric(second, "totango_delivery_backlog 0.0");
+                assertEquals(50, totango.received().stream().filter(r -> r.status() == 200).map(r -> r.param("sdr_u")).distinct().count());
+            }
+        }
+    }
+
     private static Map<String, String> env(TotangoStandIn totango, Path data, Map<String, String> more) {
         Map<String, String> env = new java.util.HashMap<>(Map.of("TOTANGO_SERVICE_ID", "SP-STOP", "TOTANGO_URL", totango.url(),
                 "BRIDGE_DATA_DIR", data.toString(), "SEGMENT_WRITE_KEYS", "stop-key"));
