@@ -1,6 +1,8 @@
 package io.github.segmenttotango.delivery;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -108,10 +110,10 @@ public final class CallsInFlight {
 
     /**
      * Gives a call's place back with what Totango said: {@code overloaded} when Totango answered 429 or
-     * 5xx, timed out or could not be reached; then lets the next waiting call go, if the limit allows.
+     * 5xx, timed out or could not be reached; then lets the waiting calls go, as many as the limit allows.
      */
     public void answered(boolean overloaded) {
-        Waiter next = null;
+        List<Waiter> next = new ArrayList<>(1);
         synchronized (this) {
             inFlight--;
             long now = nanoTime.getAsLong();
@@ -123,14 +125,12 @@ public final class CallsInFlight {
             } else if (limit < max) {
                 limit = Math.min(max, limit + 1 / limit);
             }
-            if (!waiting.isEmpty() && inFlight < (int) limit) {
-                next = waiting.poll();
+            while (!waiting.isEmpty() && inFlight < (int) limit) {
+                next.add(waiting.poll());
                 inFlight++;
             }
         }
-        if (next != null) {
-            startAtRate(next.send());
-        }
+        next.forEach(waiter -> startAtRate(waiter.send()));
     }
 
     /** The bundle stops: the calls waiting for a place, and any asking later, are refused at once. */
