@@ -110,7 +110,14 @@ class ConsoleTest {
                 || script.body().contains("outerHTML") || script.body().contains("document.write"), "values are text, never markup");
         HttpResponse<String> missing = bundle.send(bundle.request("/console/../config/application.properties").GET().build());
         assertTrue(missing.statusCode() == 404 || missing.statusCode() == 400, missing.statusCode() + " " + missing.body());
-        assertEquals(404, bundle.send(bundle.request("/console/secrets.txt").GET().build()).statusCode());
+        HttpResponse<String> unknown = bundle.send(bundle.request("/console/secrets.txt").GET().build());
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("\"code\":\"not_found\""), unknown.body());
+        assertEquals(404, bundle.send(bundle.request("/consoles").GET().build()).statusCode());
+        HttpResponse<String> slash = bundle.send(bundle.request("/console/").GET().build());
+        assertEquals(308, slash.statusCode());
+        assertEquals(java.net.URI.create(bundle.baseUrl() + "/console"),
+                java.net.URI.create(bundle.baseUrl() + "/console/").resolve(slash.headers().firstValue("Location").orElseThrow()));
         assertEquals(405, bundle.send(bundle.request("/console").POST(java.net.http.HttpRequest.BodyPublishers.ofString("x"))
                 .build()).statusCode());
     }
@@ -201,6 +208,12 @@ class ConsoleTest {
         new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("dl-reason"))).selectByValue("invalid_event");
         browser.findElement(By.id("dl-show")).click();
         await("both invalid events", () -> browser.findElements(By.cssSelector("tr.letter")).size() == 2);
+        browser.findElement(By.id("dl-select-all")).click();
+        assertEquals("Delete selected (2)", text("dl-delete-selected"));
+        browser.findElement(By.id("dl-delete-selected")).click();
+        await("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
+        assertEquals("Delete 2 dead letters (the selected ones)?", text("confirm-text"));
+        browser.findElement(By.id("confirm-cancel")).click();
         browser.findElement(By.id("dl-delete-reason")).click();
         await("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
         assertEquals("Delete 2 dead letters (every invalid_event, whatever its date)?", text("confirm-text"));

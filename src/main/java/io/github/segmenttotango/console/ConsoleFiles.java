@@ -45,6 +45,11 @@ public final class ConsoleFiles implements Processor {
         if (!"GET".equals(method) && !"HEAD".equals(method)) {
             refuse(message, 405, "method_not_allowed", "The console is read with GET");
             message.setHeader("Allow", "GET, HEAD");
+        } else if ("/".equals(name)) {
+            // /console/: the page's relative links need /console (a relative Location keeps a proxy's prefix)
+            message.setHeader(Exchange.HTTP_RESPONSE_CODE, 308);
+            message.setHeader("Location", "../console");
+            message.setBody(new byte[0]);
         } else if (name == null || !FILES.containsKey(name)) {
             refuse(message, 404, "not_found", "The console has no such file");
         } else {
@@ -54,13 +59,16 @@ public final class ConsoleFiles implements Processor {
         }
     }
 
-    /** The file's name in the path: "" for the page itself, null for anything not under the console. */
+    /** The file's name in the path: "" for the page itself, "/" for /console/, null for anything not under the console. */
     static String nameOf(String path) {
         if (path == null) {
             return null;
         }
         if (path.equals(PREFIX)) {
             return "";
+        }
+        if (path.equals(PREFIX + "/")) {
+            return "/";
         }
         return path.startsWith(PREFIX + "/") ? path.substring(PREFIX.length() + 1) : null;
     }
