@@ -17,6 +17,7 @@ import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
+import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.mapping.TotangoCall;
@@ -121,6 +122,11 @@ public class BundleConfiguration implements CamelConfiguration {
         startQueue(context, settings);
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        WebhookSignatures webhookSignatures = new WebhookSignatures(properties.resolveProperty("segment.webhook-secrets").orElse(""));
+        context.getRegistry().bind("webhookSignatures", webhookSignatures);
+        LOG.info(webhookSignatures.enabled()
+                ? "Segment's Webhooks destinations are taken at POST /v1/webhook, signed with one of " + webhookSignatures.count() + " secret(s), masked"
+                : "POST /v1/webhook is off (404): segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) is empty");
         // called when the HTTP server is up, before the routes start
         context.addStartupListener((started, alreadyStarted) -> {
             JsonBodyUnderAnyContentType.install(started);
