@@ -32,6 +32,7 @@ import io.github.segmenttotango.state.StateDatabaseUrl;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
+import io.github.segmenttotango.metrics.HealthGauges;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
@@ -159,6 +160,9 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
         metrics.watch(backlog::backlog, backlog::queuedRequests, parked::count);
+        metrics.alsoRegister(new HealthGauges(context, context.getRegistry().lookupByNameAndType("dataDiskSpace", DataDiskSpace.class),
+                context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class), jmsQueueOf(context, "ingest.queue-uri"),
+                jmsQueueOf(context, "delivery.queue-uri"), settings.maxBacklog()));
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
