@@ -3,18 +3,24 @@ package io.github.segmenttotango;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.github.segmenttotango.support.BundleProcess;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -211,6 +217,26 @@ class SegmentWebhookTest {
         String tooMany = "[" + String.join(",", java.util.Collections.nCopies(2501, "{}")) + "]";
         assertRefused(webhook(tooMany, sign(SECRET, "{}")), 400, "too_many_events");
         assertRefused(bundle.send(bundle.request("/v1/webhook").GET().build()), 405, "method_not_allowed");
+    }
+
+    @Test
+    void theSecretsComeFromTheEnvironmentAndAreNeverLogged(@TempDir Path data) throws Exception {
+        String log;
+        try (BundleProcess process = BundleProcess.launch(Map.of("TOTANGO_SERVICE_ID", "S", "TOTANGO_URL", totango.url(),
+                "BRIDGE_DATA_DIR", data.toString(), "SEGMENT_WEBHOOK_SECRETS", "env-secret-one,env-secret-two")).awaitHealthy()) {
+            String event = segmentEvent("hook-env-u", "From Env", "hook-env-1");
+            HttpClient http = HttpClient.newHttpClient();
+            for (String secret : List.of("env-secret-two", "wrong-secret")) {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + process.port() + "/v1/webhook"))
+                        .header("X-Signature", sign(secret, event)).POST(BodyPublishers.ofString(event)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(secret.startsWith("env") ? 200 : 401, answer.statusCode(), answer.body());
+            }
+            totango.awaitUser("hook-env-u", 1);
+            log = process.log();
+        }
+        assertTrue(log.contains("POST /v1/webhook, signed with one of 2 secret(s), masked"), log);
+        assertFalse(log.contains("env-secret"), "no secret in the log: " + log);
     }
 
     @Test

@@ -121,6 +121,8 @@ public final class WebhookSignatures {
             }
             int start = (int) parser.currentTokenLocation().getByteOffset();
             parser.skipChildren();
+            // a string's text is read lazily: read it, so the location is past its closing quote
+            parser.finishToken();
             int end = (int) parser.currentLocation().getByteOffset();
             return start < 0 || end > text.length || end <= start ? null : Arrays.copyOfRange(text, start, end);
         } catch (IOException | RuntimeException notAnArray) {
