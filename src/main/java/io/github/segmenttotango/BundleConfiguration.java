@@ -123,10 +123,12 @@ public class BundleConfiguration implements CamelConfiguration {
         startQueue(context, settings);
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
-        WebhookSignatures webhookSignatures = new WebhookSignatures(properties.resolveProperty("segment.webhook-secrets").orElse(""));
+        WebhookSignatures webhookSignatures = new WebhookSignatures(properties.resolveProperty("segment.webhook-secrets").orElse(""),
+                properties.resolveProperty("segment.webhook-batch-signature").orElse(""));
         context.getRegistry().bind("webhookSignatures", webhookSignatures);
         LOG.info(webhookSignatures.enabled()
-                ? "Segment's Webhooks destinations are taken at POST /v1/webhook, signed with one of " + webhookSignatures.count() + " secret(s), masked"
+                ? "Segment's Webhooks destinations are taken at POST /v1/webhook, signed with one of " + webhookSignatures.count()
+                        + " secret(s), masked" + (webhookSignatures.firstEventSigns() ? "; a batch may be signed on its first event only" : "")
                 : "POST /v1/webhook is off (404): segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) is empty");
         // called when the HTTP server is up, before the routes start
         context.addStartupListener((started, alreadyStarted) -> {

@@ -49,7 +49,8 @@ class SegmentWebhookTest {
     @BeforeAll
     static void start() throws Exception {
         totango = new TotangoStandIn();
-        bundle = RunningBundle.start(totango, Map.of("segment.webhook-secrets", " " + SECRET + " , " + ROTATED + " "));
+        bundle = RunningBundle.start(totango, Map.of("segment.webhook-secrets", " " + SECRET + " , " + ROTATED + " ",
+                "segment.webhook-batch-signature", "first-event"));
     }
 
     @AfterAll
@@ -241,12 +242,21 @@ class SegmentWebhookTest {
     }
 
     @Test
-    void withoutSecretsTheEndpointIsOff() throws Exception {
+    void withoutSecretsTheEndpointIsOffAndByDefaultABatchIsSignedWhole() throws Exception {
         try (RunningBundle off = RunningBundle.start(totango)) {
             String event = segmentEvent("hook-off-u", "Off", "hook-off-1");
             HttpResponse<String> answer = off.send(off.request("/v1/webhook").header("X-Signature", sign(SECRET, event))
                     .POST(BodyPublishers.ofString(event)).build());
             assertRefused(answer, 404, "webhook_disabled");
+        }
+        try (RunningBundle whole = RunningBundle.start(totango, Map.of("segment.webhook-secrets", SECRET))) {
+            String first = segmentEvent("hook-whole-u", "Whole One", "hook-whole-1");
+            String batch = "[" + first + "," + segmentEvent("hook-whole-u", "Whole Two", "hook-whole-2") + "]";
+            assertRefused(whole.send(whole.request("/v1/webhook").header("X-Signature", sign(SECRET, first))
+                    .POST(BodyPublishers.ofString(batch)).build()), 401, "invalid_signature");
+            RunningBundle.accepted(whole.send(whole.request("/v1/webhook").header("X-Signature", sign(SECRET, batch))
+                    .POST(BodyPublishers.ofString(batch)).build()));
+            assertEquals(List.of("Whole One", "Whole Two"), totango.awaitUser("hook-whole-u", 2).stream().map(c -> c.param("sdr_a")).toList());
         }
     }
 }

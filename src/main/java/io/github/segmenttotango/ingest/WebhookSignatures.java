@@ -22,21 +22,43 @@ import javax.crypto.spec.SecretKeySpec;
  * Segment signed, compared in constant time against each secret. Secrets are never logged nor echoed.
  *
  * <p>What Segment signs is the JSON text it sends ({@code JSON.stringify} of the event): the body as
- * received; for a gzipped body, also its inflated JSON; and for a batch, which Segment's Webhooks
- * (Actions) destination sends as a JSON array, the bytes of the array's first element only (Segment
- * signs the first event of a batch, not the whole body).
+ * received; for a gzipped body, also its inflated JSON; and, with {@code segment.webhook-batch-signature=first-event},
+ * for a batch that Segment's Webhooks (Actions) destination sends as a JSON array, the bytes of the
+ * array's first element only (Segment signs the first event of a batch, not the whole body: the
+ * events after it are then not authenticated).
  */
 public final class WebhookSignatures {
 
     private static final String HMAC = "HmacSHA1";
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final List<SecretKeySpec> secrets;
+    /** {@code segment.webhook-batch-signature}: an array must be signed whole, or may be signed on its first event. */
+    public static final String WHOLE = "whole";
+    public static final String FIRST_EVENT = "first-event";
 
-    public WebhookSignatures(String commaSeparated) {
+    private final List<SecretKeySpec> secrets;
+    private final boolean firstEventSigns;
+
+    /**
+     * @param commaSeparated the secrets
+     * @param batchSignature {@link #WHOLE} or {@link #FIRST_EVENT} (Segment's Webhooks (Actions) batching,
+     *     which leaves the events after the first unauthenticated)
+     */
+    public WebhookSignatures(String commaSeparated, String batchSignature) {
         this.secrets = Arrays.stream(commaSeparated == null ? new String[0] : commaSeparated.split(","))
                 .map(String::trim).filter(secret -> !secret.isEmpty())
                 .map(secret -> new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), HMAC)).toList();
+        String mode = batchSignature == null || batchSignature.isBlank() ? WHOLE : batchSignature.trim();
+        if (!mode.equals(WHOLE) && !mode.equals(FIRST_EVENT)) {
+            throw new IllegalArgumentException("segment.webhook-batch-signature (SEGMENT_WEBHOOK_BATCH_SIGNATURE) must be "
+                    + WHOLE + " or " + FIRST_EVENT + ", not '" + SegmentRequestReader.truncate(mode, 40) + "'");
+        }
+        this.firstEventSigns = mode.equals(FIRST_EVENT);
+    }
+
+    /** Whether a batch sent as an array may be signed on its first event only. */
+    public boolean firstEventSigns() {
+        return firstEventSigns;
     }
 
     /** Whether POST /v1/webhook is on: at least one secret is set. */
@@ -76,7 +98,7 @@ public final class WebhookSignatures {
         } catch (IngestException unreadable) {
             throw invalid();
         }
-        if ((text != received && signs(claimed, text)) || signs(claimed, firstElementOf(text))) {
+        if ((text != received && signs(claimed, text)) || (firstEventSigns && signs(claimed, firstElementOf(text)))) {
             return;
         }
         throw invalid();

@@ -30,10 +30,15 @@ class WebhookSignaturesTest {
 
     @Test
     void secretsAreTrimmedAndBlankOnesIgnored() {
-        assertFalse(new WebhookSignatures(" , ").enabled());
-        assertFalse(new WebhookSignatures(null).enabled());
-        WebhookSignatures two = new WebhookSignatures(" one , ,two ");
+        assertFalse(new WebhookSignatures(" , ", null).enabled());
+        assertFalse(new WebhookSignatures(null, "").enabled());
+        WebhookSignatures two = new WebhookSignatures(" one , ,two ", " first-event ");
         assertTrue(two.enabled());
         assertEquals(2, two.count());
+        assertTrue(two.firstEventSigns());
+        assertFalse(new WebhookSignatures("one", "whole").firstEventSigns());
+        IllegalArgumentException wrong = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new WebhookSignatures("one", "first"));
+        assertTrue(wrong.getMessage().startsWith("segment.webhook-batch-signature (SEGMENT_WEBHOOK_BATCH_SIGNATURE) must be"), wrong.getMessage());
     }
 }
