@@ -14,6 +14,7 @@ import io.github.segmenttotango.ingest.SegmentJson;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.ingest.SegmentRequestReader;
+import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.mapping.TotangoCall;
@@ -28,6 +29,7 @@ import io.github.segmenttotango.state.StateDatabaseUrl;
 
 import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.metrics.BundleReadiness;
+import io.github.segmenttotango.metrics.HealthGauges;
 import io.github.segmenttotango.preview.TotangoPreview;
 import io.github.segmenttotango.routing.EventFacts;
 import io.github.segmenttotango.queue.BacklogGuard;
@@ -117,6 +119,13 @@ public class BundleConfiguration implements CamelConfiguration {
         startQueue(context, settings);
         context.getRegistry().bind("seenMessageIds", seenMessageIds(context, settings, dataSource, clock));
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        WebhookSignatures webhookSignatures = new WebhookSignatures(properties.resolveProperty("segment.webhook-secrets").orElse(""),
+                properties.resolveProperty("segment.webhook-batch-signature").orElse(""));
+        context.getRegistry().bind("webhookSignatures", webhookSignatures);
+        LOG.info(webhookSignatures.enabled()
+                ? "Segment's Webhooks destinations are taken at POST /v1/webhook, signed with one of " + webhookSignatures.count()
+                        + " secret(s), masked" + (webhookSignatures.firstEventSigns() ? "; a batch may be signed on its first event only" : "")
+                : "POST /v1/webhook is off (404): segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) is empty");
         // called when the HTTP server is up, before the routes start
         context.addStartupListener((started, alreadyStarted) -> {
             JsonBodyUnderAnyContentType.install(started);
@@ -149,6 +158,9 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
         metrics.watch(backlog::backlog, backlog::queuedRequests, parked::count);
+        metrics.alsoRegister(new HealthGauges(context, context.getRegistry().lookupByNameAndType("dataDiskSpace", DataDiskSpace.class),
+                context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class), jmsQueueOf(context, "ingest.queue-uri"),
+                jmsQueueOf(context, "delivery.queue-uri"), settings.maxBacklog()));
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
             health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),

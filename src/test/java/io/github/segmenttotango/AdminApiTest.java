@@ -140,5 +140,70 @@ class AdminApiTest {
             Thread.sleep(50);
         }
         assertTrue(parked.path("items").toString().contains("parked-1"), String.valueOf(parked));
+        JsonNode item = java.util.stream.StreamSupport.stream(parked.path("items").spliterator(), false)
+                .filter(i -> "parked-1".equals(i.path("messageId").asText())).findFirst().orElseThrow();
+        assertEquals("admin-parked", item.path("userId").asText());
+        assertEquals("track", item.path("type").asText());
+        assertEquals("Waiting", item.path("event").path("event").asText(), "the event itself");
+        java.time.Instant parkedAt = java.time.Instant.parse(item.path("parkedAt").asText());
+        assertTrue(Math.abs(java.time.Duration.between(parkedAt, java.time.Instant.now()).toSeconds()) < 60, "since when: " + parkedAt);
+    }
+
+    @Test
+    void aSelectionIsReplayedOrDeletedByItsIds() throws Exception {
+        totango.answerNext(400, 400, 400);
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"admin-sel-" + i + "\",\"event\":\"Picked\",\"messageId\":\"sel-" + i + "\","
+                    + "\"context\":{\"groupId\":\"g\"}}").statusCode());
+        }
+        String first = bundle.awaitDeadLetter("totango_4xx", "sel-1").path("id").asText();
+        String second = bundle.awaitDeadLetter("totango_4xx", "sel-2").path("id").asText();
+        String third = bundle.awaitDeadLetter("totango_4xx", "sel-3").path("id").asText();
+
+        JsonNode replay = json(admin("POST", "/admin/dead-letter/replay", "{\"ids\":[\"" + first + "\",\"" + second + "\",\"" + first
+                + "\",\"20200101T000000000-gone0000\"]}"), 200);
+        assertEquals(2, replay.path("replayed").asInt(), "each listed letter once; one gone meanwhile is skipped: " + replay);
+        assertEquals(0, replay.path("stillInvalid").asInt(), replay.toString());
+        totango.awaitUser("admin-sel-1", 2);
+        totango.awaitUser("admin-sel-2", 2);
+
+        JsonNode deleted = json(admin("POST", "/admin/dead-letter/delete", "{\"ids\":[\"" + third + "\"]}"), 200);
+        assertEquals(1, deleted.path("deleted").asInt(), deleted.toString());
+        assertTrue(bundle.deadLetters().stream().map(l -> l.path("id").asText()).noneMatch(id -> id.equals(first) || id.equals(second)
+                || id.equals(third)), "replayed and deleted letters are gone");
+        assertEquals(1, totango.forUser("admin-sel-3").size(), "a deleted letter is not sent");
+
+        assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/delete", "{\"ids\":[]}"), 400).path("code").asText());
+        assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/delete", "{\"ids\":[1,2]}"), 400).path("code").asText());
+        String tooMany = "{\"ids\":[" + String.join(",", java.util.Collections.nCopies(501, "\"x\"")) + "]}";
+        assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/delete", tooMany), 400).path("code").asText());
+        assertEquals("invalid_replay", json(admin("POST", "/admin/dead-letter/delete", "{}"), 400).path("code").asText());
+        assertEquals(401, bundle.send(bundle.request("/admin/dead-letter/delete").POST(BodyPublishers.ofString("{\"all\":true}")).build())
+                .statusCode(), "the token is needed");
+    }
+
+    @Test
+    void allOfAReasonIsDeletedAndListsAreFilteredByDate() throws Exception {
+        assertEquals(400, bundle.post("/v1/batch", "{\"batch\":[{\"type\":\"alias\",\"userId\":\"admin-day\",\"messageId\":\"day-1\"}]}")
+                .statusCode());
+        JsonNode letter = bundle.awaitDeadLetter("invalid_event", "day-1");
+        String today = letter.path("lastFailureAt").asText().substring(0, 10);
+        String tomorrow = java.time.LocalDate.parse(today).plusDays(1).toString();
+        String yesterday = java.time.LocalDate.parse(today).minusDays(1).toString();
+        assertTrue(json(admin("GET", "/admin/dead-letter?reason=invalid_event&since=" + today + "&until=" + today, null), 200)
+                .toString().contains("day-1"), "a day includes its own letters");
+        JsonNode before = json(admin("GET", "/admin/dead-letter?until=" + yesterday, null), 200);
+        assertEquals(0, before.path("total").asInt(), before.toString());
+        JsonNode after = json(admin("GET", "/admin/dead-letter?since=" + tomorrow, null), 200);
+        assertEquals(0, after.path("total").asInt(), after.toString());
+        assertTrue(json(admin("GET", "/admin/dead-letter?since=" + letter.path("lastFailureAt").asText(), null), 200)
+                .toString().contains("day-1"), "an instant too");
+        assertEquals("invalid_parameter", json(admin("GET", "/admin/dead-letter?since=yesterday", null), 400).path("code").asText());
+
+        long kept = json(admin("GET", "/admin/dead-letter?reason=invalid_event&limit=0", null), 200).path("total").asLong();
+        assertTrue(kept >= 1);
+        JsonNode deleted = json(admin("POST", "/admin/dead-letter/delete", "{\"reason\":\"invalid_event\"}"), 200);
+        assertTrue(deleted.path("deleted").asLong() >= kept, deleted.toString());
+        assertEquals(0, json(admin("GET", "/admin/dead-letter?reason=invalid_event&limit=0", null), 200).path("total").asInt());
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 
+import io.github.segmenttotango.support.HeadlessChromium;
 import io.github.segmenttotango.support.RunningBundle;
-import io.github.segmenttotango.support.Scratch;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 
@@ -14,22 +14,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,8 +38,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class BrowserLibraryTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String ADMIN_TOKEN = "browser-admin";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -57,14 +48,12 @@ class BrowserLibraryTest {
     private static String allowedPage;
     private static String otherPage;
 
-    private static Path profile;
+    private static HeadlessChromium chromium;
     private static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "Skipped: no headless browser here (" + CHROMIUM + " and " + CHROMEDRIVER
-                        + ", Debian packages chromium and chromium-driver; .ci/run installs them)");
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.missing());
         site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         site.createContext("/", exchange -> {
             String name = exchange.getRequestURI().getPath().substring(1);
@@ -88,16 +77,14 @@ class BrowserLibraryTest {
         totango = new TotangoStandIn();
         bundle = RunningBundle.start(totango, Map.of("segment.cors.allowed-origins", allowedPage,
                 "bridge.admin-token", ADMIN_TOKEN));
-        openBrowser();
+        chromium = new HeadlessChromium();
+        browser = chromium.driver();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (profile != null) {
-            Scratch.delete(profile);
+        if (chromium != null) {
+            chromium.close();
         }
         if (bundle != null) {
             bundle.close();
@@ -108,27 +95,6 @@ class BrowserLibraryTest {
         if (site != null) {
             site.stop(0);
         }
-    }
-
-    /** One browser for the class (a start costs seconds), with a profile of its own. */
-    private static void openBrowser() throws IOException {
-        profile = Files.createTempDirectory("chromium-profile");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile,
-                // nothing leaves the machine: no host resolves but localhost and 127.0.0.1
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        // the driver and browser are the installed ones: Selenium Manager has nothing to look for
-        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-        ChromeDriverService driver = new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort().build();
-        browser = new ChromeDriver(driver, options);
-        browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(20));
     }
 
     /** Opens the page from this origin, as a first-time visitor: nothing the library kept (cookies, storage). */

@@ -14,7 +14,15 @@ import io.github.segmenttotango.state.DeadLetter;
 import io.github.segmenttotango.state.DeadLetterStore;
 import io.github.segmenttotango.state.ParkedEvents;
 
+import io.github.segmenttotango.mapping.SegmentToTotango;
+import io.github.segmenttotango.mapping.TotangoDates;
+
 import java.io.IOException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,9 +45,17 @@ public final class DeadLetterAdmin {
 
     /** GET /admin/dead-letter?reason=&offset=&limit=: reads the files of one page only. */
     public Answer list(String reason, String offset, String limit) {
+        return list(reason, null, null, offset, limit);
+    }
+
+    /**
+     * GET /admin/dead-letter?reason=&since=&until=&offset=&limit=: {@code since} and {@code until} are
+     * days ({@code 2026-12-01}, UTC, both included) or instants ({@code 2026-12-01T10:00:00Z}).
+     */
+    public Answer list(String reason, String since, String until, String offset, String limit) {
         int from = number("offset", offset, 0);
         int size = Math.min(number("limit", limit, 100), MAX_PAGE);
-        DeadLetterStore.Page page = deadLetters.page(reason, from, size);
+        DeadLetterStore.Page page = deadLetters.page(reason, time("since", since, false), time("until", until, true), from, size);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", page.total());
         body.put("offset", from);
@@ -54,14 +70,25 @@ public final class DeadLetterAdmin {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("total", parked.count());
         body.put("offset", from);
-        body.put("items", parked.list(from, size));
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (ParkedEvents.Parked one : parked.list(from, size)) {
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("parkedAt", TotangoDates.format(Instant.ofEpochMilli(one.parkedAt())));
+            item.put("userId", SegmentToTotango.text(one.event().get("userId")));
+            item.put("anonymousId", SegmentToTotango.text(one.event().get("anonymousId")));
+            item.put("messageId", SegmentToTotango.text(one.event().get("messageId")));
+            item.put("type", SegmentToTotango.text(one.event().get("type")));
+            item.put("event", one.event());
+            items.add(item);
+        }
+        body.put("items", items);
         return answer(200, body);
     }
 
     /**
-     * The ids of the dead letters a replay request names: {"all":true}, {"reason":"..."} or {"id":"..."}
-     * (ids only: each letter is read when its turn comes, so a replay of all costs no more memory
-     * than their ids).
+     * The ids of the dead letters a replay or delete request names: {"all":true}, {"reason":"..."},
+     * {"id":"..."} or {"ids":[...]} (at most 500; those gone meanwhile are skipped). Ids only: each
+     * letter is read when its turn comes, so a replay of all costs no more memory than their ids.
      */
     public List<String> select(byte[] request) {
         JsonNode ask;
@@ -71,7 +98,7 @@ public final class DeadLetterAdmin {
             throw IngestException.badRequest("invalid_json", "The body is not valid JSON");
         }
         if (ask == null || !ask.isObject()) {
-            throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
+            throw IngestException.badRequest("invalid_replay", SAY_WHICH);
         }
         if (ask.path("all").asBoolean(false)) {
             return allIds(null);
@@ -86,11 +113,32 @@ public final class DeadLetterAdmin {
             }
             return List.of(id);
         }
-        throw IngestException.badRequest("invalid_replay", "Say what to replay: {\"all\":true}, {\"reason\":\"...\"} or {\"id\":\"...\"}");
+        if (ask.has("ids")) {
+            return listedIds(ask.get("ids"));
+        }
+        throw IngestException.badRequest("invalid_replay", SAY_WHICH);
+    }
+
+    private static final String SAY_WHICH = "Say which dead letters: {\"all\":true}, {\"reason\":\"...\"}, {\"id\":\"...\"} or {\"ids\":[...]}";
+
+    private static List<String> listedIds(JsonNode ids) {
+        if (!ids.isArray() || ids.isEmpty() || ids.size() > MAX_PAGE) {
+            throw IngestException.badRequest("invalid_replay", "ids must be a list of 1 to " + MAX_PAGE + " dead-letter ids");
+        }
+        List<String> listed = new ArrayList<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual()) {
+                throw IngestException.badRequest("invalid_replay", "ids must be a list of 1 to " + MAX_PAGE + " dead-letter ids");
+            }
+            if (!listed.contains(id.asText())) {
+                listed.add(id.asText());
+            }
+        }
+        return listed;
     }
 
     private List<String> allIds(String reason) {
-        List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (List<String> page = deadLetters.ids(reason, 0, MAX_PAGE); !page.isEmpty();
                 page = deadLetters.ids(reason, ids.size(), MAX_PAGE)) {
             ids.addAll(page);
@@ -132,6 +180,12 @@ public final class DeadLetterAdmin {
         return answer(200, Map.of("replayed", replayed, "stillInvalid", outcomes.size() - replayed - gone));
     }
 
+    /** POST /admin/dead-letter/delete with the body of a replay: deletes the letters it names; answers {"deleted"}. */
+    public Answer deleteSelected(byte[] request) {
+        long deleted = select(request).stream().filter(deadLetters::delete).count();
+        return answer(200, Map.of("deleted", deleted));
+    }
+
     /** DELETE /admin/dead-letter/{id} */
     public Answer delete(String id) {
         if (!deadLetters.delete(id)) {
@@ -145,6 +199,23 @@ public final class DeadLetterAdmin {
             return new Answer(status, json.writeValueAsString(body));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A day (UTC; {@code end}: the start of the next, so the day is included) or an instant, as epoch millis; null when not given. */
+    private static Long time(String name, String value, boolean end) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String given = value.trim();
+        try {
+            if (given.length() == 10) {
+                LocalDate day = LocalDate.parse(given);
+                return (end ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            }
+            return Instant.parse(given).toEpochMilli();
+        } catch (DateTimeException notATime) {
+            throw IngestException.badRequest("invalid_parameter", name + " must be a day (2026-12-01) or an instant (2026-12-01T10:00:00Z)");
         }
     }
 

@@ -21,7 +21,7 @@ public final class RequestHeadersOnly implements Processor {
 
     /** The request headers the routes read. */
     static final List<String> READ = List.of("Authorization", "Content-Type", "Content-Encoding", "Origin",
-            "Access-Control-Request-Method", "Access-Control-Request-Headers");
+            "Access-Control-Request-Method", "Access-Control-Request-Headers", "X-Signature");
 
     private final String pathPrefix;
     private final String pathParameter;

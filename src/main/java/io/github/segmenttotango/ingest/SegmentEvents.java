@@ -86,6 +86,25 @@ public final class SegmentEvents {
         stamp(event, receipt);
     }
 
+    /**
+     * Makes a valid event that Segment forwards (a Webhooks destination) ready for the pipeline: as
+     * {@link #prepare}, but Segment has stamped it already, so its {@code messageId}, {@code receivedAt}
+     * and {@code timestamp} (clock-corrected by Segment) are kept; only what is missing is filled in.
+     * Correcting the timestamp again would move it by the time Segment took to forward the event.
+     */
+    public static void prepareForwarded(ObjectNode event, JsonNode batchContext, JsonNode batchIntegrations, Receipt receipt) {
+        if (text(event.get("receivedAt")) == null || text(event.get("timestamp")) == null) {
+            prepare(event, batchContext, batchIntegrations, receipt);
+            return;
+        }
+        event.remove("writeKey");
+        mergeMissing(event, "context", batchContext);
+        mergeMissing(event, "integrations", batchIntegrations);
+        if (text(event.get("messageId")) == null) {
+            event.put("messageId", "api-" + UUID.randomUUID());
+        }
+    }
+
     /** Copies each field of the batch-level {@code from} object that the event's own object lacks. */
     static void mergeMissing(ObjectNode event, String field, JsonNode from) {
         if (from == null || !from.isObject() || from.isEmpty()) {

@@ -103,7 +103,46 @@ public final class SegmentRequestReader {
         if (headerKey == null) {
             writeKeys.check(text(parsed.envelope.get("writeKey")));
         }
-        return normalize(parsed);
+        return normalize(parsed, false);
+    }
+
+    /**
+     * Reads a request of Segment's Webhooks destinations ({@code POST /v1/webhook}), which its
+     * {@code X-Signature} authenticates instead of a write key: one event with its own {@code type},
+     * a batch ({@code {"batch":[...]}}), or a JSON array of events (how the Webhooks (Actions)
+     * destination batches). Until the signature holds, nothing but 401 is answered; then the checks
+     * and limits are the Tracking API's. Its events were stamped by Segment: their {@code messageId},
+     * {@code receivedAt} and corrected {@code timestamp} are kept (see {@link SegmentEvents#prepareForwarded}).
+     */
+    public SegmentRequest readSigned(Object body, String contentType, String contentEncoding, String signature,
+            WebhookSignatures signatures) {
+        if (!signatures.enabled()) {
+            throw new IngestException(404, "webhook_disabled",
+                    "POST /v1/webhook is off: set segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) to turn it on");
+        }
+        byte[] received = bytesOf(body);
+        signatures.authenticate(signature, received, () -> inflate(received, contentEncoding));
+        checkContentType(contentType);
+        byte[] bytes = inflate(received, contentEncoding);
+        if (bytes.length > limits.maxRequestBytes()) {
+            throw tooLarge();
+        }
+        int first = firstByte(bytes);
+        if (first < 0) {
+            throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object or array");
+        }
+        Parsed parsed = first == '[' ? parseArray(bytes) : isBatch(bytes) ? parseBatch(bytes) : parseSingle(bytes, null);
+        return normalize(parsed, true);
+    }
+
+    /** The first byte of a body that is not JSON whitespace, or -1. */
+    private static int firstByte(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return b;
+            }
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------- bytes
@@ -210,26 +249,7 @@ public final class SegmentRequestReader {
                     JsonToken value = parser.nextToken();
                     if ("batch".equals(field) && value == JsonToken.START_ARRAY) {
                         events = new ArrayList<>();
-                        JsonStreamContext batch = parser.getParsingContext();
-                        while (parser.nextToken() != JsonToken.END_ARRAY) {
-                            if (events.size() == limits.maxBatchEvents()) {
-                                throw IngestException.badRequest("too_many_events",
-                                        "A batch holds at most " + limits.maxBatchEvents() + " events");
-                            }
-                            long start = parser.currentTokenLocation().getByteOffset();
-                            String problem = null;
-                            JsonNode event;
-                            try {
-                                event = json.readTree(parser);
-                            } catch (NumberFormatException outOfRange) {
-                                problem = numberOutOfRange(outOfRange);
-                                event = json.getNodeFactory().nullNode();
-                                skipRestOfEvent(parser, batch);
-                            }
-                            events.add(event);
-                            sizes.add((int) (parser.currentLocation().getByteOffset() - start));
-                            unreadable.add(problem);
-                        }
+                        readEvents(parser, events, sizes, unreadable);
                     } else if ("batch".equals(field)) {
                         throw IngestException.badRequest("invalid_shape", "batch must be an array of events");
                     } else {
@@ -245,6 +265,52 @@ public final class SegmentRequestReader {
                 return new Parsed(envelope, events, sizes, unreadable, true);
             }
         });
+    }
+
+    /** The body as a JSON array of events: how Segment's Webhooks (Actions) destination sends a batch. */
+    private Parsed parseArray(byte[] bytes) {
+        return parse(() -> {
+            try (JsonParser parser = json.createParser(bytes)) {
+                if (parser.nextToken() != JsonToken.START_ARRAY) {
+                    throw IngestException.badRequest("invalid_shape", "The body must be an array of events");
+                }
+                List<JsonNode> events = new ArrayList<>();
+                List<Integer> sizes = new ArrayList<>();
+                List<String> unreadable = new ArrayList<>();
+                readEvents(parser, events, sizes, unreadable);
+                if (parser.nextToken() != null) {
+                    throw IngestException.badRequest("invalid_json", "Unexpected content after the JSON array");
+                }
+                return new Parsed(json.createObjectNode(), events, sizes, unreadable, true);
+            }
+        });
+    }
+
+    /**
+     * Reads the events of an array (the parser on its start) up to its end, each with its size as
+     * sent and, for one that cannot be read (a number out of range), why.
+     */
+    private void readEvents(JsonParser parser, List<JsonNode> events, List<Integer> sizes, List<String> unreadable) throws IOException {
+        JsonStreamContext batch = parser.getParsingContext();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+            if (events.size() == limits.maxBatchEvents()) {
+                throw IngestException.badRequest("too_many_events",
+                        "A batch holds at most " + limits.maxBatchEvents() + " events");
+            }
+            long start = parser.currentTokenLocation().getByteOffset();
+            String problem = null;
+            JsonNode event;
+            try {
+                event = json.readTree(parser);
+            } catch (NumberFormatException outOfRange) {
+                problem = numberOutOfRange(outOfRange);
+                event = json.getNodeFactory().nullNode();
+                skipRestOfEvent(parser, batch);
+            }
+            events.add(event);
+            sizes.add((int) (parser.currentLocation().getByteOffset() - start));
+            unreadable.add(problem);
+        }
     }
 
     /** After a value of an event could not be read: moves the parser to the event's last token. */
@@ -282,7 +348,8 @@ public final class SegmentRequestReader {
 
     // ---------------------------------------------------------------- events
 
-    private SegmentRequest normalize(Parsed parsed) {
+    /** @param forwarded whether Segment stamped the events already (a webhook request), see {@link SegmentEvents#prepareForwarded} */
+    private SegmentRequest normalize(Parsed parsed, boolean forwarded) {
         JsonNode batchContext = parsed.batch ? parsed.envelope.get("context") : null;
         JsonNode batchIntegrations = parsed.batch ? parsed.envelope.get("integrations") : null;
         SegmentEvents.Receipt receipt = SegmentEvents.Receipt.of(clock, parsed.batch ? text(parsed.envelope.get("sentAt")) : null);
@@ -298,7 +365,11 @@ public final class SegmentRequestReader {
                 continue;
             }
             ObjectNode event = (ObjectNode) node;
-            SegmentEvents.prepare(event, batchContext, batchIntegrations, receipt);
+            if (forwarded) {
+                SegmentEvents.prepareForwarded(event, batchContext, batchIntegrations, receipt);
+            } else {
+                SegmentEvents.prepare(event, batchContext, batchIntegrations, receipt);
+            }
             events.add(event);
         }
         if (!parsed.batch && !rejected.isEmpty()) {

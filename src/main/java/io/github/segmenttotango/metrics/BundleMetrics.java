@@ -16,6 +16,8 @@ import org.apache.camel.Processor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -127,8 +129,16 @@ public final class BundleMetrics {
         this.callsInFlightLimit = limit;
     }
 
+    private final List<Consumer<MeterRegistry>> moreGauges = new CopyOnWriteArrayList<>();
+
+    /** Gauges of other parts (the data disk, the queues' fill, readiness), registered with the bundle's own. */
+    public void alsoRegister(Consumer<MeterRegistry> gauges) {
+        moreGauges.add(gauges);
+    }
+
     /** Registers the gauges and the counters at zero, once Camel's registry exists (a start-up route calls it). */
     public void registerGauges() {
+        moreGauges.forEach(gauges -> gauges.accept(registry()));
         Gauge.builder("totango.delivery.backlog", backlog).description("Messages of the delivery queue waiting (each holds calls of one user, at most 100)").register(registry());
         Gauge.builder("segment.requests.queued", queuedRequests)
                 .description("Requests and file chunks whose events wait on the events queue to be routed").register(registry());

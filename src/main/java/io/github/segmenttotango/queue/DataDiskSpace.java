@@ -87,6 +87,24 @@ public class DataDiskSpace {
         }
     }
 
+    /** Bytes the bundle may still write on the data disk, measured now; -1 when the disk cannot tell. */
+    public long usableBytes() {
+        try {
+            return disk.getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The size of the data disk in bytes; -1 when the disk cannot tell. */
+    public long totalBytes() {
+        try {
+            return disk.getTotalSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private static String megabytes(long bytes) {
         return (bytes >> 20) + " MB";
     }

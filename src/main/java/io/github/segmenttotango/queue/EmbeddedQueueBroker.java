@@ -125,6 +125,20 @@ public class EmbeddedQueueBroker extends ServiceSupport {
         return found == null ? 0 : found.getMessageCount();
     }
 
+    /** Bytes of the messages waiting in a queue, in memory and paged (0 when it does not exist yet). */
+    public long sizeBytes(String queue) {
+        if (broker == null || broker.getActiveMQServer() == null) {
+            return 0;
+        }
+        Queue found = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
+        return found == null ? 0 : found.getPersistentSize();
+    }
+
+    /** The bytes a queue pages to disk before it refuses messages ({@code delivery.queue.max-bytes}). */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
     @Override
     protected void doStop() throws Exception {
         if (broker != null) {

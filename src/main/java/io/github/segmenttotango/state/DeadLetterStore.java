@@ -246,13 +246,20 @@ public final class DeadLetterStore {
     }
 
     public Page page(String reason, long offset, int limit) {
-        boolean all = reason == null || reason.isBlank();
-        String where = all ? "" : " WHERE reason = ?";
+        return page(reason, null, null, offset, limit);
+    }
+
+    /**
+     * A page of the records of one reason (all when null) kept from {@code since} (epoch millis,
+     * inclusive; null: any) until {@code until} (exclusive; null: any), oldest first, and how many
+     * there are in all.
+     */
+    public Page page(String reason, Long since, Long until, long offset, int limit) {
+        String blankless = reason == null || reason.isBlank() ? null : reason;
+        Filter filter = new Filter(blankless, since, until);
         long total = update(sql -> {
-            try (PreparedStatement count = sql.prepareStatement("SELECT COUNT(*) FROM dead_letter_index" + where)) {
-                if (!all) {
-                    count.setString(1, reason);
-                }
+            try (PreparedStatement count = sql.prepareStatement("SELECT COUNT(*) FROM dead_letter_index" + filter.where())) {
+                filter.bind(count);
                 try (ResultSet rows = count.executeQuery()) {
                     rows.next();
                     return rows.getLong(1);
@@ -260,7 +267,7 @@ public final class DeadLetterStore {
             }
         });
         List<DeadLetter> items = new ArrayList<>();
-        for (String id : ids(all ? null : reason, offset, limit)) {
+        for (String id : ids(filter, offset, limit)) {
             DeadLetter letter = load(id);
             if (letter != null) {
                 items.add(letter);
@@ -271,13 +278,14 @@ public final class DeadLetterStore {
 
     /** The ids of the records of one reason (all when null), oldest first: a page of them. */
     public List<String> ids(String reason, long offset, int limit) {
+        return ids(new Filter(reason, null, null), offset, limit);
+    }
+
+    private List<String> ids(Filter filter, long offset, int limit) {
         return update(sql -> {
             try (PreparedStatement select = sql.prepareStatement("SELECT id FROM dead_letter_index"
-                    + (reason == null ? "" : " WHERE reason = ?") + " ORDER BY id LIMIT ? OFFSET ?")) {
-                int at = 1;
-                if (reason != null) {
-                    select.setString(at++, reason);
-                }
+                    + filter.where() + " ORDER BY id LIMIT ? OFFSET ?")) {
+                int at = filter.bind(select);
                 select.setInt(at++, limit);
                 select.setLong(at, offset);
                 List<String> ids = new ArrayList<>();
@@ -289,6 +297,39 @@ public final class DeadLetterStore {
                 return ids;
             }
         });
+    }
+
+    /** Which records a listing takes: a reason and a time span, each optional. */
+    private record Filter(String reason, Long since, Long until) {
+
+        String where() {
+            List<String> terms = new ArrayList<>();
+            if (reason != null) {
+                terms.add("reason = ?");
+            }
+            if (since != null) {
+                terms.add("kept_at >= ?");
+            }
+            if (until != null) {
+                terms.add("kept_at < ?");
+            }
+            return terms.isEmpty() ? "" : " WHERE " + String.join(" AND ", terms);
+        }
+
+        /** Sets the parameters of {@link #where}; returns the index of the next one. */
+        int bind(PreparedStatement statement) throws SQLException {
+            int at = 1;
+            if (reason != null) {
+                statement.setString(at++, reason);
+            }
+            if (since != null) {
+                statement.setLong(at++, since);
+            }
+            if (until != null) {
+                statement.setLong(at++, until);
+            }
+            return at;
+        }
     }
 
     /** One record; null when there is none (any more) with that id. */

@@ -116,17 +116,21 @@ public final class ParkedEvents {
         return take("SELECT id, event FROM parked_event WHERE parked_at < ? ORDER BY id", clock.millis() - window.toMillis());
     }
 
+    /** A parked event and when it was parked (epoch millis). */
+    public record Parked(long parkedAt, JsonNode event) {
+    }
+
     /** Every parked event, oldest first, without taking them out: for the operator. */
-    public List<JsonNode> list(int offset, int limit) {
-        List<JsonNode> events = new ArrayList<>();
+    public List<Parked> list(int offset, int limit) {
+        List<Parked> events = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
-                        "SELECT event FROM parked_event ORDER BY id LIMIT ? OFFSET ?")) {
+                        "SELECT parked_at, event FROM parked_event ORDER BY id LIMIT ? OFFSET ?")) {
             select.setInt(1, limit);
             select.setInt(2, offset);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    events.add(json.readTree(rows.getString(1)));
+                    events.add(new Parked(rows.getLong(1), json.readTree(rows.getString(2))));
                 }
             }
             return events;
