@@ -192,7 +192,7 @@ public class BundleConfiguration implements CamelConfiguration {
 
     /**
      * The dedup window: a RocksDB store in {@code <data-dir>/dedup} (stopped with the bundle, after its
-     * routes), which takes over the ids an earlier version kept in the state database; or that table.
+     * routes), or a table in the state database.
      */
     private static SeenMessageIds seenMessageIds(CamelContext context, BundleSettings settings, DataSource state, Clock clock) {
         Duration window = settings.durations().get("segment.dedup-window");
@@ -207,9 +207,6 @@ public class BundleConfiguration implements CamelConfiguration {
                     + " cannot be used: " + e.getMessage() + "; " + BundleSettings.DEDUP_IN_STATE_DATABASE + " keeps the window in the state database", e);
         }
         addService(context, store, "the dedup store");
-        if (SeenMessageIdsTable.existsIn(state)) {
-            store.moveFrom(new SeenMessageIdsTable(state, window, clock));
-        }
         return store;
     }
 

@@ -59,10 +59,6 @@ public final class SegmentRequestReader {
         this.clock = clock;
     }
 
-    public ObjectMapper json() {
-        return json;
-    }
-
     /**
      * The valid events of a request. A bean method, so the routes call no method on the request:
      * a simple expression such as {@code ${body.events}} costs Camel a bean lookup keyed by the

@@ -23,14 +23,8 @@ public record DeadLetter(String id, String kind, String reason, String detail, S
     /** A Totango call that failed: replayed as the call it was. */
     public static final String CALL = "call";
 
-    /**
-     * Whether this holds a Totango call. Letters written before {@code kind} existed are calls when
-     * their reason says so (reasons are the bundle's own, never the input's).
-     */
+    /** Whether this holds a Totango call. */
     public boolean holdsCall() {
-        if (kind != null) {
-            return CALL.equals(kind);
-        }
-        return "totango_4xx".equals(reason) || "retries_exhausted".equals(reason);
+        return CALL.equals(kind);
     }
 }

@@ -41,9 +41,8 @@ public final class ParkedEvents {
         this.clock = clock;
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS parked_event (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
-                    + " user_id VARCHAR(400), anonymous_id VARCHAR(400), event CLOB NOT NULL, parked_at BIGINT NOT NULL)");
-            ddl.execute("ALTER TABLE parked_event ADD COLUMN IF NOT EXISTS message_id VARCHAR("
-                    + SeenMessageIds.MAX_ID_LENGTH + ")");
+                    + " message_id VARCHAR(" + SeenMessageIds.MAX_ID_LENGTH + "), user_id VARCHAR(400), anonymous_id VARCHAR(400),"
+                    + " event CLOB NOT NULL, parked_at BIGINT NOT NULL)");
             ddl.execute("CREATE UNIQUE INDEX IF NOT EXISTS parked_event_message ON parked_event (message_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_user ON parked_event (user_id)");
             ddl.execute("CREATE INDEX IF NOT EXISTS parked_event_anonymous ON parked_event (anonymous_id)");
