@@ -20,9 +20,13 @@ import io.github.segmenttotango.ingest.SegmentRequestReader;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.mapping.TotangoCall;
-import io.github.segmenttotango.state.DeadLetterStore;
+import io.github.segmenttotango.deadletter.DeadLetters;
+import io.github.segmenttotango.delivery.Outbox;
+import io.github.segmenttotango.state.DeadLetterFiles;
 import io.github.segmenttotango.state.GroupContextStore;
+import io.github.segmenttotango.state.GroupContextTable;
 import io.github.segmenttotango.state.ParkedEvents;
+import io.github.segmenttotango.state.ParkedEventsTable;
 import io.github.segmenttotango.state.SeenMessageIds;
 import io.github.segmenttotango.state.SeenMessageIdsRocksDb;
 import io.github.segmenttotango.state.SeenMessageIdsTable;
@@ -133,7 +137,7 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
                 message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
         SegmentToTotango mapping = new SegmentToTotango(settings.mapping());
-        GroupContextStore groupContexts = new GroupContextStore(dataSource, settings.groupContextTtl(),
+        GroupContextStore groupContexts = new GroupContextTable(dataSource, settings.groupContextTtl(),
                 settings.groupContextMaxEntries(), clock);
         context.getRegistry().bind("segmentToTotango", mapping);
         context.getRegistry().bind("groupContexts", groupContexts);
@@ -146,16 +150,19 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("countDelivered", metrics.countsDelivered());
         context.getRegistry().bind("totangoPreview", new TotangoPreview(mapping, groupContexts, settings.serviceId(),
                 settings.totangoUrl(), !settings.apiToken().isEmpty()));
-        ParkedEvents parked = new ParkedEvents(dataSource, settings.durations().get("delivery.park-window"), clock);
-        DeadLetterStore deadLetters = new DeadLetterStore(settings.dataDir().resolve("dead-letter"), clock, metrics, dataSource,
-                settings.deadLetterRetention(), settings.deadLetterMaxBytes());
-        deadLetters.openIndex();
+        ParkedEvents parked = new ParkedEventsTable(dataSource, settings.durations().get("delivery.park-window"), clock);
+        // the request's Outbox is what releases parked events (routes/event-routing.yaml, release-parked-events)
+        context.getTypeConverterRegistry().addTypeConverter(ParkedEvents.Releases.class, Outbox.class,
+                new ReleasesOfOutbox());
+        java.nio.file.Path deadLetterFolder = settings.dataDir().resolve("dead-letter");
+        DeadLetterFiles deadLetterStore = new DeadLetterFiles(deadLetterFolder, dataSource, settings.deadLetterRetention(), clock).open();
+        DeadLetters deadLetters = new DeadLetters(deadLetterStore, metrics, settings.deadLetterMaxBytes(), clock);
         context.getRegistry().bind("parkedEvents", parked);
         BacklogGuard backlog = context.getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
         metrics.watch(backlog::backlog, backlog::queuedRequests, parked::count);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {
-            health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetters.folder(), settings.inboxDir()),
+            health.register(new BundleReadiness(List.of(settings.dataDir(), deadLetterFolder, settings.inboxDir()),
                     context.getRegistry().lookupByNameAndType("queueBroker", EmbeddedQueueBroker.class),
                     context.getRegistry().lookupByNameAndType("dataDiskSpace", DataDiskSpace.class)));
         }
@@ -163,14 +170,14 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(
                 new JmsTemplate(context.getRegistry().lookupByNameAndType("queueConnections", ConnectionFactory.class)),
                 jmsQueueOf(context, "ingest.queue-uri"), context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class),
-                deadLetters, settings.routingBatchEvents(), 100));
+                deadLetters::keepUnreadableMessage, settings.routingBatchEvents(), 100));
         context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(settings.durations().get("ingest.retry.initial-delay"),
                 settings.durations().get("ingest.retry.max-delay")));
         // the first step of each HTTP entry route: headers from the request itself, never its query string
         context.getRegistry().bind("trackingApiRequestHeaders", new RequestHeadersOnly("/v1/{call}"));
         context.getRegistry().bind("adminRequestHeaders", new RequestHeadersOnly("/admin/dead-letter/{id}"));
         context.getRegistry().bind("adminAccess", new AdminAccess(properties.resolveProperty("bridge.admin-token").orElse("")));
-        context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetters, parked, settings.limits()));
+        context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(deadLetterStore, parked, settings.limits()));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("corsPolicy", settings.cors());
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(settings.durations().get("delivery.retry.window")));
@@ -321,5 +328,14 @@ public class BundleConfiguration implements CamelConfiguration {
     private static String jmsQueueOf(CamelContext context, String setting) {
         String uri = context.getPropertiesComponent().resolveProperty(setting).orElse("");
         return uri.startsWith("jms:") ? uri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "") : null;
+    }
+
+    /** An Outbox releases parked events as {@link ParkedEvents.Releases} does (the store knows no Outbox). */
+    private static final class ReleasesOfOutbox extends org.apache.camel.support.TypeConverterSupport {
+        @Override
+        public <T> T convertTo(Class<T> type, org.apache.camel.Exchange exchange, Object value) {
+            Outbox outbox = (Outbox) value;
+            return type.cast((ParkedEvents.Releases) outbox::release);
+        }
     }
 }
