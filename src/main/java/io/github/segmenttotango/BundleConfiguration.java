@@ -45,6 +45,7 @@ import io.github.segmenttotango.server.LimitedVertx;
 import io.vertx.core.Vertx;
 import io.github.segmenttotango.queue.EmbeddedQueueBroker;
 import io.github.segmenttotango.queue.QuietRollbacks;
+import io.github.segmenttotango.queue.RefuseIngestWhileStopping;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
@@ -316,7 +317,9 @@ public class BundleConfiguration implements CamelConfiguration {
         context.getRegistry().bind("queueBroker", broker);
         DataDiskSpace disk = new DataDiskSpace(settings.dataDir(), settings.minFreeDisk(), settings.queueMaxDiskUsage());
         context.getRegistry().bind("dataDiskSpace", disk);
-        context.getRegistry().bind("backlogGuard", new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk));
+        BacklogGuard backlog = new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk);
+        context.getRegistry().bind("backlogGuard", backlog);
+        context.getManagementStrategy().addEventNotifier(new RefuseIngestWhileStopping(backlog));
         context.getRegistry().bind("queueConnections", cached);
         JmsComponent jms = JmsComponent.jmsComponent(cached);
         // a delivery message rolled back on purpose (a stop) is logged by its route, not with a stack trace
