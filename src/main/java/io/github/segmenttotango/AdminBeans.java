@@ -20,7 +20,7 @@ final class AdminBeans {
         // the first step of each admin route: headers from the request itself, never its query string
         context.getRegistry().bind("adminRequestHeaders", new RequestHeadersOnly("/admin/dead-letter/{id}"));
         context.getRegistry().bind("adminAccess", new AdminAccess(
-                context.getPropertiesComponent().resolveProperty("bridge.admin-token").orElse("")));
+                Setting.of(context, "bridge.admin-token")));
         context.getRegistry().bind("deadLetterAdmin", new DeadLetterAdmin(stores.deadLetters(), stores.parked(), settings.limits()));
     }
 }

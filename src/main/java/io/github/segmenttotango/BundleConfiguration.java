@@ -30,8 +30,8 @@ public class BundleConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
-        HttpServerBeans.checkPortIsFree(properties.resolveProperty("camel.server.host").orElse("0.0.0.0"),
-                properties.resolveProperty("camel.server.port").orElse("8080"));
+        HttpServerBeans.checkPortIsFree(Setting.of(context, "camel.server.host"),
+                Setting.of(context, "camel.server.port"));
         publishDerivedSettings(properties, settings);
         Clock clock = Clock.systemUTC();
         BundleMetrics metrics = new BundleMetrics(context);
@@ -55,7 +55,10 @@ public class BundleConfiguration implements CamelConfiguration {
         LOG.info("Settings: {}", settings.describe());
     }
 
-    /** Settings the routes read in another form than the properties file gives them. */
+    /**
+     * Settings the routes read in another form than the properties file gives them (listed at the end
+     * of config/application.properties).
+     */
     private static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
         properties.addOverrideProperty("totango.endpoint", settings.totangoUrl());
         // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)

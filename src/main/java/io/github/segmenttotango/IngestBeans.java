@@ -50,15 +50,16 @@ final class IngestBeans {
             LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
         }
         context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        String retryAfter = Setting.of(context, "delivery.backpressure-retry-after");
         // called when the HTTP server is up, before the routes start
         context.addStartupListener((started, alreadyStarted) -> {
             JsonBodyUnderAnyContentType.install(started);
-            TrackingApiUnavailable.install(started, properties.resolveProperty("delivery.backpressure-retry-after").orElse("30"));
+            TrackingApiUnavailable.install(started, retryAfter);
         });
         AcceptedEvents accepted = new AcceptedEvents(SegmentJson.mapper(settings.limits()));
         context.getRegistry().bind("acceptedEvents", accepted);
         ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
-        String eventsQueue = properties.resolveProperty("ingest.queue-uri").orElseThrow();
+        String eventsQueue = Setting.of(context, "ingest.queue-uri");
         context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
                 message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),

@@ -79,7 +79,7 @@ final class QueueBeans {
 
     /** The queue name of a {@code jms:} endpoint setting, or null when it is another kind of endpoint. */
     static String jmsQueueOf(CamelContext context, String setting) {
-        String uri = context.getPropertiesComponent().resolveProperty(setting).orElse("");
+        String uri = Setting.of(context, setting);
         return uri.startsWith("jms:") ? uri.replaceFirst("^jms:(queue:)?", "").replaceFirst("\\?.*$", "") : null;
     }
 }

@@ -34,7 +34,7 @@ final class StateBeans {
 
     /** Opens the state database (a service that stops last but one, after the queue's). */
     static DataSource database(CamelContext context, BundleSettings settings) {
-        String jdbcUrl = StateDatabaseUrl.of(context.getPropertiesComponent().resolveProperty("bridge.state.jdbc-url").orElse(""),
+        String jdbcUrl = StateDatabaseUrl.of(Setting.of(context, "bridge.state.jdbc-url"),
                 settings.dataDir());
         StateDatabaseConnections state = Services.add(context, new StateDatabaseConnections(jdbcUrl), "the state database");
         DataSource dataSource = state.dataSource();
