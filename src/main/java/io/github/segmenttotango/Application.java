@@ -1,6 +1,6 @@
 package io.github.segmenttotango;
 
-import io.github.segmenttotango.queue.BacklogGuard;
+import io.github.segmenttotango.util.RootCause;
 
 import org.apache.camel.main.Main;
 
@@ -22,7 +22,7 @@ public final class Application {
         try {
             main.run(args);
         } catch (Exception failure) {
-            System.err.println("segment-totango cannot start: " + rootMessage(failure));
+            System.err.println("segment-totango cannot start: " + RootCause.messageOf(failure));
             System.exit(1);
         }
         System.exit(0);
@@ -43,31 +43,15 @@ public final class Application {
 
     /**
      * SIGTERM (systemd, Kubernetes) stops the bundle the graceful way and exits 0: ingest answers 503
-     * from then on, calls to Totango in flight get delivery.stop-grace, and what is not delivered
-     * stays in the durable queue for the next start (PutBackOnStop).
+     * from then on (RefuseIngestWhileStopping), calls to Totango in flight get delivery.stop-grace,
+     * and what is not delivered stays in the durable queue for the next start (PutBackOnStop).
      */
     private static void stopGracefullyOnSigterm(Main main) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
-                BacklogGuard ingest = main.getCamelContext() == null ? null
-                        : main.getCamelContext().getRegistry().lookupByNameAndType("backlogGuard", BacklogGuard.class);
-                if (ingest != null) {
-                    ingest.stopping();
-                }
-                main.completed();
-            });
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> main.completed());
         } catch (IllegalArgumentException unsupported) {
             // no SIGTERM on this platform: Camel's shutdown hook still stops the bundle
         }
-    }
-
-    /** The message of the deepest cause: the one that names the setting or the resource at fault. */
-    public static String rootMessage(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() != null ? root.getMessage() : root.toString();
     }
 
     /** The bundle as {@code main} runs it; tests start this same Main with a few settings overridden. */

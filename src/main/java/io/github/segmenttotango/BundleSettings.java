@@ -7,6 +7,7 @@ import io.github.segmenttotango.mapping.MappingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,7 +15,9 @@ import java.util.function.Function;
 
 /**
  * Every setting of the bundle, read once at start and checked: a missing or malformed one stops
- * the start with a message that names it and its environment variable.
+ * the start with a message that names it and its environment variable. The defaults are those of
+ * {@code config/application.properties}, and only there: a key it lacks is an error, not a
+ * default of this class.
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage, long minFreeDisk, int httpMaxConnections,
@@ -31,24 +34,15 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
     public record Delivery(int maxInFlight, int maxCallsPerSecond, long readAheadBytes) {
     }
 
-    /** The duration settings the routes use, with their defaults. */
-    static final Map<String, String> ROUTE_DURATIONS = Map.ofEntries(
-            Map.entry("totango.connect-timeout", "5s"),
-            Map.entry("totango.response-timeout", "10s"),
-            Map.entry("ingest.retry.initial-delay", "1s"),
-            Map.entry("ingest.retry.max-delay", "1m"),
-            Map.entry("delivery.retry.initial-delay", "1s"),
-            Map.entry("delivery.retry.max-delay", "5m"),
-            Map.entry("delivery.retry.window", "4h"),
-            Map.entry("delivery.park-window", "24h"),
-            Map.entry("delivery.park-check-interval", "1m"),
-            Map.entry("delivery.stop-grace", "2s"),
-            Map.entry("inbox.settle-time", "2s"),
-            Map.entry("inbox.lock-timeout", "10s"),
-            Map.entry("segment.request-timeout", "30s"),
-            Map.entry("segment.http.header-timeout", "10s"),
-            Map.entry("segment.http.idle-timeout", "60s"),
-            Map.entry("segment.dedup-window", "24h"));
+    /**
+     * The duration settings the routes use: each is also published as {@code <key>.millis}, in
+     * milliseconds, for the route options that take a number (BundleConfiguration).
+     */
+    static final List<String> ROUTE_DURATIONS = List.of("totango.connect-timeout", "totango.response-timeout",
+            "ingest.retry.initial-delay", "ingest.retry.max-delay", "delivery.retry.initial-delay", "delivery.retry.max-delay",
+            "delivery.retry.window", "delivery.park-window", "delivery.park-check-interval", "delivery.stop-grace",
+            "inbox.settle-time", "inbox.lock-timeout", "segment.request-timeout", "segment.http.header-timeout",
+            "segment.http.idle-timeout", "segment.dedup-window");
 
     /** Where the dedup window is kept: a RocksDB store in the data folder, or a table of the state database. */
     public static final String DEDUP_IN_ROCKSDB = "rocksdb";
@@ -62,49 +56,52 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
     public static BundleSettings read(Function<String, String> setting) {
         Reader read = new Reader(setting);
         String serviceId = read.required("totango.service-id", "the Totango service id every call carries (sdr_s)");
-        String region = read.text("totango.region", "us").toLowerCase(Locale.ROOT);
+        String region = read.text("totango.region").toLowerCase(Locale.ROOT);
         if (!REGION_URLS.containsKey(region)) {
             throw read.invalid("totango.region", "must be us or eu, not '" + region + "'");
         }
-        String url = read.text("totango.url", REGION_URLS.get(region));
+        // blank: the region's URL
+        String url = read.text("totango.url");
+        url = url.isEmpty() ? REGION_URLS.get(region) : url;
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw read.invalid("totango.url", "must be an http:// or https:// URL");
         }
-        MappingSettings mapping = new MappingSettings(read.text("totango.default-plan", ""),
-                read.bool("totango.track-named-pages", true), read.bool("totango.track-categorized-pages", true),
-                read.bool("totango.disable-heartbeat", false), read.text("totango.product-account-separator", "__"),
-                read.bool("totango.track-module-from-last-page", false));
-        int maxRequestBytes = read.positive("segment.limits.max-request-bytes", 512_000);
+        MappingSettings mapping = new MappingSettings(read.text("totango.default-plan"),
+                read.bool("totango.track-named-pages"), read.bool("totango.track-categorized-pages"),
+                read.bool("totango.disable-heartbeat"), read.text("totango.product-account-separator"),
+                read.bool("totango.track-module-from-last-page"));
+        int maxRequestBytes = read.positive("segment.limits.max-request-bytes");
         IngestLimits limits = new IngestLimits(maxRequestBytes,
-                read.positive("segment.limits.max-event-bytes", 32_768), read.positive("segment.limits.max-batch-events", 2500),
-                read.positive("segment.limits.max-depth", 32), maxRequestBytes,
-                read.positive("segment.limits.max-number-length", 100));
-        if (!read.text("ingest.queue-uri", "jms:queue:segment-events").startsWith("jms:")) {
+                read.positive("segment.limits.max-event-bytes"), read.positive("segment.limits.max-batch-events"),
+                read.positive("segment.limits.max-depth"), maxRequestBytes,
+                read.positive("segment.limits.max-number-length"));
+        if (!read.text("ingest.queue-uri").startsWith("jms:")) {
             throw read.invalid("ingest.queue-uri", "must be a jms: queue (the embedded broker): the reader of events needs its transactions");
         }
-        String dedupStore = read.text("segment.dedup-store", DEDUP_IN_ROCKSDB).toLowerCase(Locale.ROOT);
+        String dedupStore = read.text("segment.dedup-store").toLowerCase(Locale.ROOT);
         if (!dedupStore.equals(DEDUP_IN_ROCKSDB) && !dedupStore.equals(DEDUP_IN_STATE_DATABASE)) {
             throw read.invalid("segment.dedup-store", "must be " + DEDUP_IN_ROCKSDB + " or " + DEDUP_IN_STATE_DATABASE + ", not '" + dedupStore + "'");
         }
-        Path dataDir = writableFolder(read, "bridge.data-dir", "data");
+        Path dataDir = writableFolder(read, "bridge.data-dir", null);
+        // blank: <data-dir>/inbox
         Path inboxDir = writableFolder(read, "inbox.dir", dataDir.resolve("inbox").toString());
-        return new BundleSettings(serviceId, url, read.text("totango.api-token", ""), mapping,
-                read.text("segment.write-keys", ""), limits, dataDir, inboxDir, read.bool("inbox.done-marker", false),
-                read.positiveLong("delivery.queue.max-bytes", 1L << 30), read.percent("delivery.queue.max-disk-usage", 90),
-                read.positiveLong("bridge.min-free-disk", 512L << 20), read.positive("segment.http.max-connections", 10_000),
-                read.positiveLong("delivery.max-backlog", 1_000_000), read.positive("ingest.routing-batch-events", 5000),
+        return new BundleSettings(serviceId, url, read.text("totango.api-token"), mapping,
+                read.text("segment.write-keys"), limits, dataDir, inboxDir, read.bool("inbox.done-marker"),
+                read.positiveLong("delivery.queue.max-bytes"), read.percent("delivery.queue.max-disk-usage"),
+                read.positiveLong("bridge.min-free-disk"), read.positive("segment.http.max-connections"),
+                read.positiveLong("delivery.max-backlog"), read.positive("ingest.routing-batch-events"),
                 dedupStore,
-                read.duration("bridge.group-context.ttl", "30d"), read.positive("bridge.group-context.max-entries", 1_000_000),
-                read.duration("bridge.dead-letter.retention", "30d"),
-                read.positiveLong("bridge.dead-letter.max-bytes", shareOfDisk(dataDir, 10)),
-                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins", "*"),
-                new Delivery(read.positive("totango.max-in-flight", 512), read.zeroOrMore("totango.max-calls-per-second", 0),
-                        read.positiveLong("delivery.read-ahead-bytes", 32L << 20)));
+                read.duration("bridge.group-context.ttl"), read.positive("bridge.group-context.max-entries"),
+                read.duration("bridge.dead-letter.retention"),
+                deadLetterMaxBytes(read, dataDir),
+                routeDurations(read), read.corsPolicy("segment.cors.allowed-origins"),
+                new Delivery(read.positive("totango.max-in-flight"), read.zeroOrMore("totango.max-calls-per-second"),
+                        read.positiveLong("delivery.read-ahead-bytes")));
     }
 
     private static Map<String, Duration> routeDurations(Reader read) {
         Map<String, Duration> durations = new TreeMap<>();
-        ROUTE_DURATIONS.forEach((key, fallback) -> durations.put(key, read.duration(key, fallback)));
+        ROUTE_DURATIONS.forEach(key -> durations.put(key, read.duration(key)));
         return durations;
     }
 
@@ -129,6 +126,17 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " durations=" + durations;
     }
 
+    /** bridge.dead-letter.max-bytes; blank: a tenth of the data disk. */
+    private static long deadLetterMaxBytes(Reader read, Path dataDir) {
+        return read.text("bridge.dead-letter.max-bytes").isEmpty() ? shareOfDisk(dataDir, 10)
+                : read.positiveLong("bridge.dead-letter.max-bytes");
+    }
+
+    /** The value of a setting that must be present (it may be blank); {@code setting} answers a key with its value or null. */
+    public static String valueOf(Function<String, String> setting, String key) {
+        return new Reader(setting).text(key);
+    }
+
     /** A share (percent) of the size of the disk that holds a folder; 1 GiB when the disk cannot tell. */
     static long shareOfDisk(Path folder, int percent) {
         try {
@@ -138,8 +146,13 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         }
     }
 
-    private static Path writableFolder(Reader read, String key, String fallback) {
-        Path folder = Path.of(read.text(key, fallback)).toAbsolutePath().normalize();
+    /** A folder setting, created if need be and checked writable; {@code whenBlank} null: blank is refused. */
+    private static Path writableFolder(Reader read, String key, String whenBlank) {
+        String value = read.text(key);
+        if (value.isEmpty() && whenBlank == null) {
+            throw read.invalid(key, "must name a folder");
+        }
+        Path folder = Path.of(value.isEmpty() ? whenBlank : value).toAbsolutePath().normalize();
         try {
             Files.createDirectories(folder);
             Path probe = Files.createTempFile(folder, ".probe", ".tmp");
@@ -157,38 +170,43 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
 
     private record Reader(Function<String, String> setting) {
 
-        String text(String key, String fallback) {
+        /** The value, trimmed (blank stays blank); a key config/application.properties lacks is an error. */
+        String text(String key) {
             String value = setting.apply(key);
-            return value == null || value.isBlank() ? fallback : value.trim();
+            if (value == null) {
+                throw new IllegalArgumentException(key + " is not set: config/application.properties gives every setting"
+                        + " its default; put " + key + " back there, or set " + environmentVariable(key));
+            }
+            return value.trim();
         }
 
         String required(String key, String what) {
-            String value = text(key, null);
-            if (value == null) {
+            String value = text(key);
+            if (value.isEmpty()) {
                 throw new IllegalArgumentException(key + " is required: set " + environmentVariable(key)
                         + " or " + key + " in config/application.properties to " + what);
             }
             return value;
         }
 
-        boolean bool(String key, boolean fallback) {
-            String value = text(key, String.valueOf(fallback)).toLowerCase(Locale.ROOT);
+        boolean bool(String key) {
+            String value = text(key).toLowerCase(Locale.ROOT);
             if (!value.equals("true") && !value.equals("false")) {
                 throw invalid(key, "must be true or false, not '" + value + "'");
             }
             return Boolean.parseBoolean(value);
         }
 
-        int positive(String key, int fallback) {
-            long value = positiveLong(key, fallback);
+        int positive(String key) {
+            long value = positiveLong(key);
             if (value > Integer.MAX_VALUE) {
                 throw invalid(key, "must be at most " + Integer.MAX_VALUE + ", not '" + value + "'");
             }
             return (int) value;
         }
 
-        long positiveLong(String key, long fallback) {
-            String value = text(key, String.valueOf(fallback));
+        long positiveLong(String key) {
+            String value = text(key);
             try {
                 long number = Long.parseLong(value);
                 if (number > 0) {
@@ -200,30 +218,31 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
             throw invalid(key, "must be a positive whole number, not '" + value + "'");
         }
 
-        int zeroOrMore(String key, int fallback) {
-            String value = text(key, String.valueOf(fallback));
-            return value.equals("0") ? 0 : positive(key, fallback);
+        int zeroOrMore(String key) {
+            return text(key).equals("0") ? 0 : positive(key);
         }
 
-        int percent(String key, int fallback) {
-            int value = positive(key, fallback);
+        int percent(String key) {
+            int value = positive(key);
             if (value > 100) {
                 throw invalid(key, "must be a percentage from 1 to 100, not '" + value + "'");
             }
             return value;
         }
 
-        Duration duration(String key, String fallback) {
+        Duration duration(String key) {
+            String value = text(key);
             try {
-                return Durations.parse(key, text(key, fallback));
+                return Durations.parse(key, value);
             } catch (IllegalArgumentException e) {
                 throw invalid(key, e.getMessage().substring(key.length() + 1));
             }
         }
 
-        CorsPolicy corsPolicy(String key, String fallback) {
+        CorsPolicy corsPolicy(String key) {
+            String value = text(key);
             try {
-                return CorsPolicy.of(text(key, fallback));
+                return CorsPolicy.of(value);
             } catch (IllegalArgumentException e) {
                 throw invalid(key, e.getMessage());
             }

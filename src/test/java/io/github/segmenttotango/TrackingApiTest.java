@@ -365,25 +365,6 @@ class TrackingApiTest {
         }
     }
 
-    @Test
-    void theDedupWindowKeptInTheStateDatabaseMovesToTheRocksDbStoreAtStart(@TempDir Path data) throws Exception {
-        String event = "{\"userId\":\"moved-u\",\"event\":\"Moved\",\"messageId\":\"moved-1\",\"context\":{\"groupId\":\"g\"}}";
-        try (TotangoStandIn own = new TotangoStandIn()) {
-            try (RunningBundle earlier = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString(),
-                    "segment.dedup-store", "state-database"))) {
-                accepted(earlier.post("/v1/track", event));
-                own.await(r -> "Moved".equals(r.param("sdr_a")), 1);
-            }
-            try (RunningBundle upgraded = RunningBundle.start(own, Map.of("bridge.data-dir", data.toString()))) {
-                accepted(upgraded.post("/v1/track", event));
-                accepted(upgraded.post("/v1/track", event.replace("moved-1", "moved-2").replace("Moved", "After")));
-                own.await(r -> "After".equals(r.param("sdr_a")), 1);
-            }
-            assertEquals(1, own.received().stream().filter(r -> "Moved".equals(r.param("sdr_a"))).count(), "delivered once: " + own.received());
-            assertTrue(java.nio.file.Files.isDirectory(data.resolve("dedup")), "the window is in <data-dir>/dedup now");
-        }
-    }
-
     private static JsonNode waitForUserLetter(String user) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {

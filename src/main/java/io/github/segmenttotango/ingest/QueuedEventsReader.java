@@ -1,7 +1,6 @@
 package io.github.segmenttotango.ingest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.segmenttotango.state.DeadLetterStore;
 import jakarta.jms.BytesMessage;
 import jakarta.jms.JMSException;
 import jakarta.jms.Message;
@@ -25,10 +24,16 @@ import java.util.List;
  */
 public final class QueuedEventsReader {
 
+    /** Where a message that does not hold events goes (the dead letters). */
+    @FunctionalInterface
+    public interface UnreadableMessages {
+        void keep(byte[] message, String detail);
+    }
+
     private final JmsTemplate jms;
     private final String queue;
     private final AcceptedEvents messages;
-    private final DeadLetterStore deadLetters;
+    private final UnreadableMessages unreadable;
     private final int maxEvents;
     private final long waitMillis;
 
@@ -39,12 +44,12 @@ public final class QueuedEventsReader {
      *     this, which bounds a run of unreadable ones)
      * @param waitMillis how long to wait for a first message when the queue is empty
      */
-    public QueuedEventsReader(JmsTemplate jms, String queue, AcceptedEvents messages, DeadLetterStore deadLetters,
+    public QueuedEventsReader(JmsTemplate jms, String queue, AcceptedEvents messages, UnreadableMessages unreadable,
             int maxEvents, long waitMillis) {
         this.jms = jms;
         this.queue = queue;
         this.messages = messages;
-        this.deadLetters = deadLetters;
+        this.unreadable = unreadable;
         this.maxEvents = maxEvents;
         this.waitMillis = waitMillis;
     }
@@ -67,8 +72,8 @@ public final class QueuedEventsReader {
                     byte[] body = bodyOf(message);
                     try {
                         events.addAll(messages.fromMessage(body));
-                    } catch (AcceptedEvents.UnreadableMessage unreadable) {
-                        deadLetters.keepUnreadableMessage(body, unreadable.getMessage());
+                    } catch (AcceptedEvents.UnreadableMessage failure) {
+                        unreadable.keep(body, failure.getMessage());
                     }
                 }
             }

@@ -1,6 +1,6 @@
 package io.github.segmenttotango.ingest;
 
-import io.github.segmenttotango.Application;
+import io.github.segmenttotango.util.RootCause;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +52,7 @@ public final class QueuedEventsRetry {
         failing = true;
         delayNanos = Math.min(longestNanos, delayNanos * 2);
         LOG.warn("Routing queued events failed, they stay queued in order and are routed again in {} s: {}",
-                wait.toMillis() / 1000.0, Application.rootMessage(cause));
+                wait.toMillis() / 1000.0, RootCause.messageOf(cause));
         return wait;
     }
 

@@ -12,18 +12,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import static io.github.segmenttotango.mapping.SegmentToTotango.text;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads one Segment Tracking API request (spec: Segment's HTTP API) into events: checks the content
@@ -59,10 +53,6 @@ public final class SegmentRequestReader {
         this.clock = clock;
     }
 
-    public ObjectMapper json() {
-        return json;
-    }
-
     /**
      * The valid events of a request. A bean method, so the routes call no method on the request:
      * a simple expression such as {@code ${body.events}} costs Camel a bean lookup keyed by the
@@ -83,14 +73,14 @@ public final class SegmentRequestReader {
         if (kind == null) {
             throw new IngestException(404, "unknown_call", "No such Tracking API call: /v1/" + call);
         }
-        checkContentType(contentType);
+        RequestBody.checkContentType(contentType);
         String headerKey = WriteKeys.fromAuthorization(authorization);
         if (headerKey != null) {
             writeKeys.check(headerKey);
         }
-        byte[] bytes = inflate(bytesOf(body), contentEncoding);
+        byte[] bytes = RequestBody.inflate(RequestBody.bytesOf(body), contentEncoding, limits.maxRequestBytes());
         if (bytes.length > limits.maxRequestBytes()) {
-            throw tooLarge();
+            throw RequestBody.tooLarge(limits.maxRequestBytes());
         }
         if (bytes.length == 0) {
             throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object");
@@ -120,12 +110,12 @@ public final class SegmentRequestReader {
             throw new IngestException(404, "webhook_disabled",
                     "POST /v1/webhook is off: set segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) to turn it on");
         }
-        byte[] received = bytesOf(body);
-        signatures.authenticate(signature, received, () -> inflate(received, contentEncoding));
-        checkContentType(contentType);
-        byte[] bytes = inflate(received, contentEncoding);
+        byte[] received = RequestBody.bytesOf(body);
+        signatures.authenticate(signature, received, () -> RequestBody.inflate(received, contentEncoding, limits.maxRequestBytes()));
+        RequestBody.checkContentType(contentType);
+        byte[] bytes = RequestBody.inflate(received, contentEncoding, limits.maxRequestBytes());
         if (bytes.length > limits.maxRequestBytes()) {
-            throw tooLarge();
+            throw RequestBody.tooLarge(limits.maxRequestBytes());
         }
         int first = firstByte(bytes);
         if (first < 0) {
@@ -143,68 +133,6 @@ public final class SegmentRequestReader {
             }
         }
         return -1;
-    }
-
-    // ---------------------------------------------------------------- bytes
-
-    /**
-     * Segment's and RudderStack's servers read the body as JSON whatever the Content-Type says, and
-     * clients rely on it (RudderStack's Node SDK sends {@code application/x-www-form-urlencoded},
-     * analytics.js {@code text/plain}): so does this one. Only multipart is refused, as it cannot be a
-     * JSON body.
-     */
-    private static void checkContentType(String contentType) {
-        if (contentType == null || contentType.isBlank()) {
-            return;
-        }
-        String type = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-        if (type.startsWith("multipart/")) {
-            throw new IngestException(415, "unsupported_media_type",
-                    "Send the events as a JSON body (any Content-Type but multipart), not " + truncate(type, 80));
-        }
-    }
-
-    /** The raw body as the HTTP server hands it over: bytes, or text for some content types. */
-    private static byte[] bytesOf(Object body) {
-        if (body == null) {
-            return new byte[0];
-        }
-        if (body instanceof byte[] bytes) {
-            return bytes;
-        }
-        if (body instanceof CharSequence text) {
-            return text.toString().getBytes(StandardCharsets.UTF_8);
-        }
-        throw new IngestException(415, "unsupported_media_type", "The body must be JSON sent as application/json or text/plain");
-    }
-
-    private byte[] inflate(byte[] body, String contentEncoding) {
-        if (contentEncoding == null || contentEncoding.isBlank() || contentEncoding.equalsIgnoreCase("identity")) {
-            return body;
-        }
-        if (!contentEncoding.trim().equalsIgnoreCase("gzip")) {
-            throw new IngestException(415, "unsupported_content_encoding",
-                    "Content-Encoding must be gzip or none, not " + truncate(contentEncoding, 40));
-        }
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(body.length * 4, limits.maxRequestBytes()) + 1);
-            byte[] buffer = new byte[8192];
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
-                if (out.size() > limits.maxRequestBytes()) {
-                    throw tooLarge();
-                }
-            }
-            return out.toByteArray();
-        } catch (IOException corrupt) {
-            throw IngestException.badRequest("invalid_gzip", "The body is not valid gzip: " + corrupt.getMessage());
-        }
-    }
-
-    private IngestException tooLarge() {
-        return new IngestException(413, "request_too_large",
-                "The request body is larger than " + limits.maxRequestBytes() + " bytes (after gzip inflation)");
     }
 
     // ---------------------------------------------------------------- JSON

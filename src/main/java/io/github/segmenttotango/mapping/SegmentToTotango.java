@@ -9,14 +9,11 @@ import java.util.Map;
 
 import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT;
 import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT_ATTRIBUTE;
-import static io.github.segmenttotango.mapping.TotangoParams.ACCOUNT_NAME;
 import static io.github.segmenttotango.mapping.TotangoParams.ACTIVITY;
-import static io.github.segmenttotango.mapping.TotangoParams.CREATE_DATE;
 import static io.github.segmenttotango.mapping.TotangoParams.MODULE;
 import static io.github.segmenttotango.mapping.TotangoParams.PARENT_ID;
 import static io.github.segmenttotango.mapping.TotangoParams.PRODUCT_ID;
 import static io.github.segmenttotango.mapping.TotangoParams.USER;
-import static io.github.segmenttotango.mapping.TotangoParams.USER_ATTRIBUTE;
 
 /**
  * The Segment to Totango mapping of {@code shared/spec/totango-mapping.md}: a parsed Segment event
@@ -28,9 +25,6 @@ public final class SegmentToTotango {
     static final String UNKNOWN = "Unknown";
     static final String HEARTBEAT = "__heartbeat";
     static final String HEARTBEAT_MODULE = "__system";
-    private static final List<String> DATE_TRAITS = List.of("created", "createdAt");
-    private static final List<String> ACCOUNT_SPECIAL_TRAITS = List.of("name", "created", "createdAt");
-    private static final List<String> USER_SPECIAL_TRAITS = List.of("created", "createdAt");
     private static final List<String> PRODUCT_SPECIAL_FIELDS = List.of("id", "account_id");
 
     private final MappingSettings settings;
@@ -79,16 +73,7 @@ public final class SegmentToTotango {
      * {@code integrations.Totango} being truthy.
      */
     public static boolean sendsToTotango(JsonNode event) {
-        JsonNode integrations = event.get("integrations");
-        if (integrations == null || !integrations.isObject()) {
-            return true;
-        }
-        JsonNode totango = integrations.get("Totango");
-        if (totango != null && !truthy(totango)) {
-            return false;
-        }
-        JsonNode all = integrations.get("All");
-        return all == null || truthy(all) || truthy(totango);
+        return Integrations.letThrough(event.get("integrations"));
     }
 
     /** The group context a group call leaves for its user (spec §2, §4). */
@@ -104,7 +89,7 @@ public final class SegmentToTotango {
     /** identify (spec §3): user attributes on the account of the event. */
     public List<TotangoCall> identify(JsonNode event, String account) {
         Map<String, String> params = start(account, userOf(event));
-        putUserTraits(params, event.get("traits"));
+        TotangoTraits.putUserTraits(params, event.get("traits"));
         return List.of(call(event, params));
     }
 
@@ -120,14 +105,14 @@ public final class SegmentToTotango {
 
         if (productId != null && !hierarchy) {
             Map<String, String> only = start(productAccountId(groupId, product), user);
-            putAccountTraits(only, traits);
+            TotangoTraits.putAccountTraits(only, traits);
             only.put(PRODUCT_ID, productId);
             putDefaultPlan(only, traits);
             return List.of(call(event, only));
         }
 
         Map<String, String> account = start(groupId, user);
-        putAccountTraits(account, traits);
+        TotangoTraits.putAccountTraits(account, traits);
         String parentId = text(options.path("parent").get("id"));
         if (parentId != null) {
             account.put(PARENT_ID, parentId);
@@ -158,7 +143,7 @@ public final class SegmentToTotango {
         Map<String, String> params = start(account, userOf(event));
         params.put(ACTIVITY, orUnknown(text(event.get("event"))));
         params.put(MODULE, orUnknown(category == null && settings.trackModuleFromLastPage() ? lastPageModule : category));
-        putUserTraits(params, event.path("context").get("traits"));
+        TotangoTraits.putUserTraits(params, event.path("context").get("traits"));
         return List.of(call(event, params));
     }
 
@@ -208,7 +193,7 @@ public final class SegmentToTotango {
         Map<String, String> params = start(account, userOf(event));
         params.put(ACTIVITY, activity);
         params.put(MODULE, module);
-        putUserTraits(params, event.path("context").get("traits"));
+        TotangoTraits.putUserTraits(params, event.path("context").get("traits"));
         return call(event, params);
     }
 
@@ -223,44 +208,6 @@ public final class SegmentToTotango {
 
     private static TotangoCall call(JsonNode event, Map<String, String> params) {
         return new TotangoCall(text(event.get("messageId")), userOf(event), params);
-    }
-
-    /** User traits: {@code created}/{@code createdAt} become {@code Create Date}, the rest pass through. */
-    private static void putUserTraits(Map<String, String> params, JsonNode traits) {
-        if (traits == null || !traits.isObject()) {
-            return;
-        }
-        putCreateDate(params, USER_ATTRIBUTE, traits);
-        AttributeEncoder.putAll(params, USER_ATTRIBUTE, traits, USER_SPECIAL_TRAITS);
-        if (!params.containsKey(USER_ATTRIBUTE + "name")) {
-            String fullName = joinNonNull(text(traits.get("firstName")), text(traits.get("lastName")));
-            if (fullName != null) {
-                params.put(USER_ATTRIBUTE + "name", fullName);
-            }
-        }
-    }
-
-    /** Account traits: {@code name} is the display name, {@code created} the Create Date, the rest pass through. */
-    private static void putAccountTraits(Map<String, String> params, JsonNode traits) {
-        if (traits == null || !traits.isObject()) {
-            return;
-        }
-        String name = AttributeEncoder.encode(traits.get("name"));
-        if (name != null) {
-            params.put(ACCOUNT_NAME, name);
-        }
-        putCreateDate(params, ACCOUNT_ATTRIBUTE, traits);
-        AttributeEncoder.putAll(params, ACCOUNT_ATTRIBUTE, traits, ACCOUNT_SPECIAL_TRAITS);
-    }
-
-    private static void putCreateDate(Map<String, String> params, String prefix, JsonNode traits) {
-        for (String field : DATE_TRAITS) {
-            String date = AttributeEncoder.encodeDate(traits.get(field));
-            if (date != null) {
-                params.put(prefix + CREATE_DATE, date);
-                return;
-            }
-        }
     }
 
     private void putDefaultPlan(Map<String, String> params, JsonNode traits) {
@@ -289,13 +236,6 @@ public final class SegmentToTotango {
         return value != null ? value : text(second);
     }
 
-    private static String joinNonNull(String first, String last) {
-        if (first == null) {
-            return last;
-        }
-        return last == null ? first : first + " " + last;
-    }
-
     /** The text of a scalar: strings as they are, numbers and booleans as JSON text; null for empty or missing. */
     public static String text(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode() || node.isContainerNode()) {
@@ -303,22 +243,5 @@ public final class SegmentToTotango {
         }
         String value = node.isBigDecimal() ? node.decimalValue().toString() : node.asText();
         return value.isEmpty() ? null : value;
-    }
-
-    /** JavaScript truthiness, as analytics.js reads the integrations object. */
-    private static boolean truthy(JsonNode node) {
-        if (node == null || node.isNull() || node.isMissingNode()) {
-            return false;
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        if (node.isNumber()) {
-            return node.doubleValue() != 0;
-        }
-        if (node.isTextual()) {
-            return !node.textValue().isEmpty();
-        }
-        return true;
     }
 }

@@ -112,14 +112,6 @@ public abstract class SeenMessageIds {
         return messageId == null ? null : key(sha256(messageId));
     }
 
-    /** The key of an id as the text table of early versions kept it: itself, or its SHA-256 already ("sha256:" and hex). */
-    static UUID keyOfStoredId(String storedId) {
-        if (storedId.startsWith(HASHED) && storedId.length() == HASHED.length() + 64) {
-            return key(HexFormat.of().parseHex(storedId.substring(HASHED.length())));
-        }
-        return keyOf(storedId);
-    }
-
     private static UUID key(byte[] digest) {
         ByteBuffer bytes = ByteBuffer.wrap(digest);
         return new UUID(bytes.getLong(), bytes.getLong());

@@ -14,8 +14,6 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.TtlDB;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -55,9 +53,6 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
 
     static final long WRITE_BUFFER_BYTES = 4L << 20;
     static final long CACHE_BYTES = 8L << 20;
-    /** Keys written per batch when the rows of the state database's table move here. */
-    private static final int MOVE_CHUNK = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(SeenMessageIdsRocksDb.class);
 
     private final Path folder;
     private final LRUCache cache;
@@ -115,28 +110,6 @@ public final class SeenMessageIdsRocksDb extends SeenMessageIds implements Servi
             closeOptions();
             throw new IllegalStateException("Could not open the dedup store in " + folder + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Takes over the ids a {@link SeenMessageIdsTable} remembers within the window, with the time each
-     * was seen, then drops that table; a start cut short takes them over again. Returns how many.
-     */
-    public long moveFrom(SeenMessageIdsTable table) {
-        List<UUID> keys = new ArrayList<>(MOVE_CHUNK);
-        List<Long> times = new ArrayList<>(MOVE_CHUNK);
-        long moved = table.forEachWithinWindow((key, seenAt) -> {
-            keys.add(key);
-            times.add(seenAt);
-            if (keys.size() == MOVE_CHUNK) {
-                write(keys, times);
-                keys.clear();
-                times.clear();
-            }
-        });
-        write(keys, times);
-        table.drop();
-        LOG.info("Dedup: {} messageIds seen within the window moved from the state database to {}", moved, folder);
-        return moved;
     }
 
     @Override

@@ -1,8 +1,5 @@
 package io.github.segmenttotango.state;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,13 +24,6 @@ import java.util.UUID;
  */
 public final class SeenMessageIdsTable extends SeenMessageIds {
 
-    /** The table of the ids as text, before the keys; its rows move to the keys at start. */
-    private static final String TEXT_TABLE = "SEEN_MESSAGE_ID";
-    /** The table of the keys. */
-    private static final String KEY_TABLE = "SEEN_MESSAGE_KEY";
-    /** Rows moved from the text table per commit. */
-    private static final int MOVE_CHUNK = 10_000;
-    private static final Logger LOG = LoggerFactory.getLogger(SeenMessageIdsTable.class);
     /** Ids per query (H2 takes many more; this keeps each statement small). */
     private static final int CHUNK = 500;
     /** Remembers a key with the time it was seen; a key seen before takes the new time. */
@@ -47,88 +37,8 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS seen_message_key (message_key UUID PRIMARY KEY, seen_at BIGINT NOT NULL)");
             ddl.execute("CREATE INDEX IF NOT EXISTS seen_message_key_time ON seen_message_key (seen_at)");
-            moveTextIdsToKeys(connection);
         } catch (SQLException e) {
             throw new IllegalStateException("Could not create the dedup table: " + e.getMessage(), e);
-        }
-    }
-
-    /** Whether the state database holds ids seen by an earlier version, or by this store. */
-    public static boolean existsIn(DataSource dataSource) {
-        try (Connection connection = dataSource.getConnection()) {
-            return tableExists(connection, KEY_TABLE) || tableExists(connection, TEXT_TABLE);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not look for the dedup table: " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean tableExists(Connection connection, String name) throws SQLException {
-        try (ResultSet table = connection.getMetaData().getTables(null, null, name, null)) {
-            return table.next();
-        }
-    }
-
-    /**
-     * The ids a version before the keys remembered (as text, in {@code seen_message_id}) move to the
-     * keys, with the time they were seen; then that table goes. A start cut short moves them again.
-     */
-    private void moveTextIdsToKeys(Connection connection) throws SQLException {
-        if (!tableExists(connection, TEXT_TABLE)) {
-            return;
-        }
-        long moved = 0;
-        try (Connection writing = dataSource.getConnection(); Statement read = connection.createStatement();
-                ResultSet rows = read.executeQuery("SELECT message_id, seen_at FROM " + TEXT_TABLE);
-                PreparedStatement merge = writing.prepareStatement(MERGE)) {
-            writing.setAutoCommit(false);
-            while (rows.next()) {
-                merge.setObject(1, keyOfStoredId(rows.getString(1)));
-                merge.setLong(2, rows.getLong(2));
-                merge.addBatch();
-                if (++moved % MOVE_CHUNK == 0) {
-                    merge.executeBatch();
-                    writing.commit();
-                }
-            }
-            merge.executeBatch();
-            writing.commit();
-        }
-        try (Statement drop = connection.createStatement()) {
-            drop.execute("DROP TABLE " + TEXT_TABLE);
-        }
-        LOG.info("Dedup: {} messageIds seen within the window moved to the compact table", moved);
-    }
-
-    /** What each key the table remembers within the window, with the time it was seen. */
-    interface Row {
-        void accept(UUID key, long seenAt);
-    }
-
-    /** Hands each key seen within the window, with its time, to {@code row}; returns how many. */
-    long forEachWithinWindow(Row row) {
-        long count = 0;
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement select = connection.prepareStatement(
-                        "SELECT message_key, seen_at FROM seen_message_key WHERE seen_at >= ?")) {
-            select.setLong(1, windowStart());
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    row.accept(rows.getObject(1, UUID.class), rows.getLong(2));
-                    count++;
-                }
-            }
-            return count;
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not read the message ids seen: " + e.getMessage(), e);
-        }
-    }
-
-    /** Drops the table, once its rows are elsewhere. */
-    void drop() {
-        try (Connection connection = dataSource.getConnection(); Statement drop = connection.createStatement()) {
-            drop.execute("DROP TABLE IF EXISTS seen_message_key");
-        } catch (SQLException e) {
-            throw new IllegalStateException("Could not drop the dedup table: " + e.getMessage(), e);
         }
     }
 

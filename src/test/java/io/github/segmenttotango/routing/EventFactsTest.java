@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.segmenttotango.mapping.GroupContext;
 import io.github.segmenttotango.state.GroupContextStore;
+import io.github.segmenttotango.state.GroupContextTable;
 import io.github.segmenttotango.support.SettableClock;
 
 import org.apache.camel.CamelContext;
@@ -28,7 +29,7 @@ class EventFactsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final CamelContext camel = new DefaultCamelContext();
     private final JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:facts" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
-    private final GroupContextStore groupContexts = new GroupContextStore(db, Duration.ofDays(30), 100,
+    private final GroupContextStore groupContexts = new GroupContextTable(db, Duration.ofDays(30), 100,
             new SettableClock(Instant.parse("2024-03-01T00:00:00Z")));
 
     @AfterEach

@@ -29,10 +29,13 @@ class DeadLetterStoreTest {
         return JdbcConnectionPool.create("jdbc:h2:mem:letters" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
     }
 
-    private DeadLetterStore store(Path folder, JdbcConnectionPool db, long maxBytes) {
-        DeadLetterStore store = new DeadLetterStore(folder, clock, null, db, Duration.ofDays(30), maxBytes);
-        store.openIndex();
-        return store;
+    private DeadLetterStore store(Path folder, JdbcConnectionPool db) {
+        return new DeadLetterFiles(folder, db, Duration.ofDays(30), clock).open();
+    }
+
+    private DeadLetter letter(String reason, int i, String source) {
+        return DeadLetter.event(reason, "detail " + i).messageId("m-" + i).userId("u").type("track").payload(event(i))
+                .source(source).build(clock.instant());
     }
 
     private static ObjectNode event(int i) {
@@ -41,10 +44,10 @@ class DeadLetterStoreTest {
 
     @Test
     void pagesReadOnlyTheirOwnLettersAndReasonsFilterInTheIndex(@TempDir Path folder) {
-        DeadLetterStore store = store(folder, database(), Long.MAX_VALUE);
+        DeadLetterStore store = store(folder, database());
         for (int i = 0; i < 30; i++) {
             clock.advance(Duration.ofMillis(1));
-            store.keep(i % 3 == 0 ? "no_account" : "invalid_event", "detail " + i, "m-" + i, "u", "track", event(i), null, null, null, "http");
+            store.write(letter(i % 3 == 0 ? "no_account" : "invalid_event", i, "http"));
         }
         DeadLetterStore.Page first = store.page(null, 0, 7);
         assertEquals(30, first.total());
@@ -63,39 +66,22 @@ class DeadLetterStoreTest {
 
     @Test
     void lettersWrittenBeforeTheIndexAreIndexedAtStartAndOldOnesAreDropped(@TempDir Path folder) throws Exception {
-        DeadLetterStore before = store(folder, database(), Long.MAX_VALUE);
+        DeadLetterStore before = store(folder, database());
         for (int i = 0; i < 5; i++) {
             clock.advance(Duration.ofMinutes(1));
-            before.keep("invalid_event", "d", "m-" + i, "u", "track", event(i), null, null, null, "http");
+            before.write(letter("invalid_event", i, "http"));
         }
-        DeadLetterStore after = store(folder, database(), Long.MAX_VALUE);
+        DeadLetterStore after = store(folder, database());
         assertEquals(5, after.page(null, 0, 10).total(), "a fresh index finds the letters in the folder");
+        assertEquals(before.bytes(), after.bytes(), "and their size");
         assertEquals(5, after.page("invalid_event", 0, 10).items().size());
 
         clock.advance(Duration.ofDays(31));
-        after.keep("no_account", "d", "recent", "u", "track", event(99), null, null, null, null);
+        after.write(DeadLetter.event("no_account", "d").messageId("recent").payload(event(99)).build(clock.instant()));
         assertEquals(5, after.expire(), "letters past the retention are dropped");
         assertEquals(List.of("recent"), after.page(null, 0, 10).items().stream().map(DeadLetter::messageId).toList());
         try (var files = Files.list(folder)) {
             assertEquals(1, files.count(), "their files too");
         }
-    }
-
-    @Test
-    void pastMaxBytesARefusedEventKeepsNoBodyButAFailedCallDoes(@TempDir Path folder) {
-        DeadLetterStore store = store(folder, database(), 1000);
-        store.keep("invalid_event", "first", "m-1", "u", "nope", event(1), null, null, null, "http");
-        for (int i = 2; i < 10; i++) {
-            clock.advance(Duration.ofMillis(1));
-            store.keep("invalid_event", "more", "m-" + i, "u", "nope", event(i), null, null, null, "http");
-        }
-        List<DeadLetter> letters = store.page(null, 0, 100).items();
-        assertEquals(9, letters.size(), "every refused event is still counted and listed");
-        assertTrue(letters.get(0).payload() != null, "kept while under the bound");
-        DeadLetter last = letters.get(8);
-        assertNull(last.payload(), "past the bound the body is not kept");
-        assertTrue(last.detail().contains("body not kept"), last.detail());
-        store.keep("no_account", "an event that is not refused input", "m-x", "u", "track", event(11), null, null, null, null);
-        assertTrue(store.page("no_account", 0, 1).items().get(0).payload() != null, "only refused input loses its body");
     }
 }

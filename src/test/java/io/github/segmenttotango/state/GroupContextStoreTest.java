@@ -28,7 +28,7 @@ class GroupContextStoreTest {
     @Test
     void looksUpByUserIdThenAnonymousIdExpiresAndStaysBounded() throws Exception {
         JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:cache" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
-        GroupContextStore store = new GroupContextStore(db, Duration.ofDays(30), 3, clock);
+        GroupContextStore store = new GroupContextTable(db, Duration.ofDays(30), 3, clock);
         store.remember(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), new GroupContext("g1", null));
         store.remember(event("{\"anonymousId\":\"a2\"}"), new GroupContext("g2", "g2__p"));
 
@@ -54,7 +54,7 @@ class GroupContextStoreTest {
     @Test
     void lastPageModulesAreKeptBesideTheGroupContextsExpiringAndBounded() throws Exception {
         JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:modules" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
-        GroupContextStore store = new GroupContextStore(db, Duration.ofDays(30), 2, clock);
+        GroupContextStore store = new GroupContextTable(db, Duration.ofDays(30), 2, clock);
         store.rememberLastPageModule(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), "Docs");
         store.rememberLastPageModule(event("{\"userId\":\"u2\"}"), null);
         store.remember(event("{\"userId\":\"u1\"}"), new GroupContext("g1", null));
@@ -67,7 +67,7 @@ class GroupContextStoreTest {
         store.rememberLastPageModule(event("{\"userId\":\"u1\"}"), "Reports");
         assertEquals("Reports", store.lastPageModule(event("{\"userId\":\"u1\"}")), "the last page wins");
 
-        GroupContextStore restarted = new GroupContextStore(db, Duration.ofDays(30), 2, clock);
+        GroupContextStore restarted = new GroupContextTable(db, Duration.ofDays(30), 2, clock);
         assertEquals("Reports", restarted.lastPageModule(event("{\"userId\":\"u1\"}")), "kept in the table, not only in memory");
 
         clock.advance(Duration.ofSeconds(1));

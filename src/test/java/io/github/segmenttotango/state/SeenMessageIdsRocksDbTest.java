@@ -44,44 +44,6 @@ class SeenMessageIdsRocksDbTest extends SeenMessageIdsContract {
     }
 
     @Test
-    void itTakesOverTheIdsTheStateDatabaseKeptWithinTheWindowWithTheirTimeAndDropsTheTable() throws Exception {
-        JdbcConnectionPool state = JdbcConnectionPool.create("jdbc:h2:mem:moved-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-        try {
-            SeenMessageIdsTable table = new SeenMessageIdsTable(state, WINDOW, clock);
-            table.remember(List.of(event("old-1")));
-            clock.advance(Duration.ofHours(20));
-            table.remember(List.of(event("recent-1")));
-            clock.advance(Duration.ofHours(5));
-
-            assertTrue(SeenMessageIdsTable.existsIn(state));
-            assertEquals(1, seen.moveFrom(new SeenMessageIdsTable(state, WINDOW, clock)), "only the id seen within the window moves");
-            assertFalse(SeenMessageIdsTable.existsIn(state), "the table is gone");
-            assertEquals(List.of(event("old-1")), seen.unseen(List.of(event("old-1"), event("recent-1"))));
-            clock.advance(Duration.ofHours(20));
-            assertEquals(List.of(event("recent-1")), seen.unseen(List.of(event("recent-1"))),
-                    "the id keeps the time it was seen, not the time it moved");
-        } finally {
-            state.dispose();
-        }
-    }
-
-    @Test
-    void aTableOfAnEarlierVersionIsFoundEvenWithOnlyIdsAsText() throws Exception {
-        JdbcConnectionPool state = JdbcConnectionPool.create("jdbc:h2:mem:text-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", "sa", "");
-        try (Connection connection = state.getConnection(); Statement sql = connection.createStatement()) {
-            assertFalse(SeenMessageIdsTable.existsIn(state));
-            sql.execute("CREATE TABLE seen_message_id (message_id VARCHAR(200) PRIMARY KEY, seen_at BIGINT NOT NULL)");
-            sql.execute("INSERT INTO seen_message_id VALUES ('text-1', " + clock.millis() + ")");
-            assertTrue(SeenMessageIdsTable.existsIn(state));
-            assertEquals(1, seen.moveFrom(new SeenMessageIdsTable(state, WINDOW, clock)));
-            assertEquals(List.of(), seen.unseen(List.of(event("text-1"))));
-            assertFalse(SeenMessageIdsTable.existsIn(state));
-        } finally {
-            state.dispose();
-        }
-    }
-
-    @Test
     void aSecondStoreOnTheSameFolderIsRefusedWithTheReason() {
         IllegalStateException refused = assertThrows(IllegalStateException.class,
                 () -> new SeenMessageIdsRocksDb(folder.resolve("dedup"), folder.resolve("native"), WINDOW, clock));

@@ -1,15 +1,25 @@
-package io.github.segmenttotango.delivery;
+package io.github.segmenttotango;
 
-import io.github.segmenttotango.BundleSettings;
+import io.github.segmenttotango.delivery.CallsInFlight;
+import io.github.segmenttotango.delivery.CutCallsOnStop;
+import io.github.segmenttotango.delivery.DeliveryQueueReader;
+import io.github.segmenttotango.delivery.Outbox;
+import io.github.segmenttotango.delivery.PrepareRetry;
+import io.github.segmenttotango.delivery.RetryTimers;
+import io.github.segmenttotango.delivery.SendToTotango;
+import io.github.segmenttotango.delivery.TotangoAnswers;
+import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.mapping.TotangoCall;
 import io.github.segmenttotango.metrics.BundleMetrics;
+import io.github.segmenttotango.state.ParkedEvents;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.StartupListener;
+import org.apache.camel.support.TypeConverterSupport;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.time.Duration;
@@ -19,10 +29,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The beans of delivery (routes/delivery.yaml): the Totango endpoint's HTTP client, the limit of calls
- * in flight, the reader of the delivery queue, the timers of retries, and what a stop does to them.
+ * Delivery to Totango (routes/delivery.yaml): {@code totangoAnswers}, {@code prepareRetry},
+ * {@code encodeTotangoForm}, {@code sendToTotango} (the HTTP client, under the limit of calls in
+ * flight), {@code retryTimers}, the reader of the delivery queue, what a stop does to them, and how a
+ * request's Outbox releases parked events.
  */
-public final class DeliveryBeans {
+final class DeliveryBeans {
 
     /** Threads that run the delivery route after Totango's answers (the dead letters it keeps may wait on the disk). */
     private static final int ANSWER_THREADS = 4;
@@ -33,13 +45,7 @@ public final class DeliveryBeans {
     private DeliveryBeans() {
     }
 
-    /**
-     * Binds {@code sendToTotango}, {@code retryTimers}, {@code totangoAnswers}, {@code prepareRetry},
-     * {@code encodeTotangoForm}, and starts the reader of the delivery queue {@code deliveryQueue} once
-     * the routes run.
-     */
-    public static void bind(CamelContext context, BundleSettings settings, BundleMetrics metrics, ConnectionFactory queue,
-            String deliveryQueue) throws Exception {
+    static void bind(CamelContext context, BundleSettings settings, BundleMetrics metrics, QueueBeans.Queue queue) throws Exception {
         BundleSettings.Delivery delivery = settings.delivery();
         Duration window = settings.durations().get("delivery.retry.window");
         RetryTimers timers = new RetryTimers(2);
@@ -47,9 +53,11 @@ public final class DeliveryBeans {
         context.getRegistry().bind("totangoAnswers", new TotangoAnswers(window));
         context.getRegistry().bind("prepareRetry", new PrepareRetry(window, metrics));
         TotangoForm form = new TotangoForm(settings.serviceId(), settings.apiToken());
-        // the step that turns the call in the body into its form
+        // the step that turns the call in the body into its form (routes/delivery.yaml)
         context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
                 exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
+        // the request's Outbox is what releases parked events (release-parked-events in routes/event-routing.yaml)
+        context.getTypeConverterRegistry().addTypeConverter(ParkedEvents.Releases.class, Outbox.class, new ReleasesOfOutbox());
 
         // the calls' input and output: one event loop of a Vert.x of its own (the HTTP server's serve clients)
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
@@ -66,16 +74,16 @@ public final class DeliveryBeans {
                 settings.durations().get("totango.connect-timeout"), settings.durations().get("totango.response-timeout"), answers);
         context.getRegistry().bind("sendToTotango", send);
 
-        DeliveryQueueReader reader = new DeliveryQueueReader(queue, deliveryQueue,
+        DeliveryQueueReader reader = new DeliveryQueueReader(queue.deliveryConnections(), queue.deliveryQueue(),
                 context.getEndpoint("direct:deliver-a-users-calls-in-order"), delivery.readAheadBytes(),
                 settings.durations().get("delivery.retry.initial-delay"), settings.durations().get("delivery.retry.max-delay"), timers);
         context.getManagementStrategy().addEventNotifier(
                 new CutCallsOnStop(reader, calls, timers, send, settings.durations().get("delivery.stop-grace")));
-        // started once the routes run (the reader hands messages to one); stopped after them, before the queue
+        // the reader hands messages to a route: it starts once the routes run
         context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-                // the reader starts once the routes run
+                // not yet: the routes may not run
             }
 
             @Override
@@ -83,7 +91,8 @@ public final class DeliveryBeans {
                 reader.start();
             }
         });
-        context.addService(new ServiceSupport() {
+        // stopped after the routes, before the queue (services stop in the reverse order of their adding)
+        Services.add(context, new ServiceSupport() {
             @Override
             protected void doStop() throws Exception {
                 reader.stop();
@@ -91,6 +100,15 @@ public final class DeliveryBeans {
                 answers.shutdownNow();
                 vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             }
-        }, true, true);
+        }, "the delivery queue's reader");
+    }
+
+    /** An Outbox releases parked events as {@link ParkedEvents.Releases} says (the store knows no Outbox). */
+    private static final class ReleasesOfOutbox extends TypeConverterSupport {
+        @Override
+        public <T> T convertTo(Class<T> type, Exchange exchange, Object value) {
+            Outbox outbox = (Outbox) value;
+            return type.cast((ParkedEvents.Releases) outbox::release);
+        }
     }
 }

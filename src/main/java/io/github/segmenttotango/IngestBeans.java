@@ -1,0 +1,83 @@
+package io.github.segmenttotango;
+
+import io.github.segmenttotango.deadletter.DeadLetters;
+import io.github.segmenttotango.ingest.AcceptedEvents;
+import io.github.segmenttotango.ingest.EventsQueueWriter;
+import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
+import io.github.segmenttotango.ingest.QueuedEventsReader;
+import io.github.segmenttotango.ingest.QueuedEventsRetry;
+import io.github.segmenttotango.ingest.RequestHeadersOnly;
+import io.github.segmenttotango.ingest.SegmentJson;
+import io.github.segmenttotango.ingest.SegmentRequestReader;
+import io.github.segmenttotango.ingest.TrackingApiAnswers;
+import io.github.segmenttotango.ingest.TrackingApiUnavailable;
+import io.github.segmenttotango.ingest.WebhookSignatures;
+import io.github.segmenttotango.ingest.WriteKeys;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jms.core.JmsTemplate;
+
+import java.time.Clock;
+
+/**
+ * The Tracking API and the events queue: {@code segmentRequests}, {@code acceptedEvents},
+ * {@code eventsQueue}, {@code queuedEvents}, {@code queuedEventsRetry}, {@code trackingApiRequestHeaders},
+ * {@code trackingApiAnswers}, {@code corsPolicy}, and the HTTP server's handlers for bodies and 503s.
+ */
+final class IngestBeans {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestBeans.class);
+    /**
+     * The events queue's messages stay under the broker's threshold for "large" messages (100 KiB
+     * by default), which it stores in files of their own; a larger request is still one message.
+     */
+    private static final int EVENTS_MESSAGE_BYTES = 96 * 1024;
+    /** How long the events reader waits for a first message when the queue is empty. */
+    private static final long QUEUE_WAIT_MILLIS = 100;
+
+    private IngestBeans() {
+    }
+
+    static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters)
+            throws Exception {
+        PropertiesComponent properties = context.getPropertiesComponent();
+        WriteKeys writeKeys = new WriteKeys(settings.writeKeys());
+        if (writeKeys.open()) {
+            LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
+        }
+        context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        String retryAfter = Setting.of(context, "delivery.backpressure-retry-after");
+        // called when the HTTP server is up, before the routes start
+        context.addStartupListener((started, alreadyStarted) -> {
+            JsonBodyUnderAnyContentType.install(started);
+            TrackingApiUnavailable.install(started, retryAfter);
+        });
+        AcceptedEvents accepted = new AcceptedEvents(SegmentJson.mapper(settings.limits()));
+        context.getRegistry().bind("acceptedEvents", accepted);
+        ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
+        String eventsQueue = Setting.of(context, "ingest.queue-uri");
+        context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
+                message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
+        context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
+                QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,
+                settings.routingBatchEvents(), QUEUE_WAIT_MILLIS));
+        context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(settings.durations().get("ingest.retry.initial-delay"),
+                settings.durations().get("ingest.retry.max-delay")));
+        // the first step of each HTTP entry route: headers from the request itself, never its query string
+        context.getRegistry().bind("trackingApiRequestHeaders", new RequestHeadersOnly("/v1/{call}"));
+        context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
+        context.getRegistry().bind("corsPolicy", settings.cors());
+        WebhookSignatures webhookSignatures = new WebhookSignatures(Setting.of(context, "segment.webhook-secrets"),
+                Setting.of(context, "segment.webhook-batch-signature"));
+        context.getRegistry().bind("webhookSignatures", webhookSignatures);
+        LOG.info(webhookSignatures.enabled()
+                ? "Segment's Webhooks destinations are taken at POST /v1/webhook, signed with one of " + webhookSignatures.count()
+                        + " secret(s), masked" + (webhookSignatures.firstEventSigns() ? "; a batch may be signed on its first event only" : "")
+                : "POST /v1/webhook is off (404): segment.webhook-secrets (SEGMENT_WEBHOOK_SECRETS) is empty");
+    }
+}

@@ -1,0 +1,14 @@
+package io.github.segmenttotango;
+
+import org.apache.camel.CamelContext;
+
+/** One setting as Camel resolves it (the properties file, overridden by the environment); missing: an error naming it. */
+final class Setting {
+
+    private Setting() {
+    }
+
+    static String of(CamelContext context, String key) {
+        return BundleSettings.valueOf(name -> context.getPropertiesComponent().resolveProperty(name).orElse(null), key);
+    }
+}
