@@ -78,19 +78,24 @@ public final class TotangoStandIn implements AutoCloseable {
             if (!first) {
                 overlaps.add(user);
             }
-            try {
-                answer(exchange, body, form);
-            } finally {
-                if (first && user != null) {
+            // the user's call is over once its answer starts out: the bundle may send the next one as soon as it has it
+            java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
+            Runnable answered = () -> {
+                if (first && user != null && over.compareAndSet(false, true)) {
                     usersAnswering.remove(user);
                 }
+            };
+            try {
+                answer(exchange, body, form, answered);
+            } finally {
+                answered.run();
                 answering.decrementAndGet();
             }
         });
         server.start();
     }
 
-    private void answer(com.sun.net.httpserver.HttpExchange exchange, String body, String form) throws IOException {
+    private void answer(com.sun.net.httpserver.HttpExchange exchange, String body, String form, Runnable answered) throws IOException {
         {
             long pause = answerDelayMillis;
             if (pause > 0) {
@@ -100,6 +105,7 @@ public final class TotangoStandIn implements AutoCloseable {
             int status = scriptedStatus == null ? 200 : scriptedStatus;
             received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
                     Map.copyOf(exchange.getRequestHeaders()), body, decode(form), System.currentTimeMillis(), status));
+            answered.run();
             if (status < 300) {
                 exchange.getResponseHeaders().add("Content-Type", "image/gif");
                 exchange.sendResponseHeaders(status, GIF.length);
