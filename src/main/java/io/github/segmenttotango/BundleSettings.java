@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.delivery.DeliverySettings;
 import io.github.segmenttotango.ingest.CorsPolicy;
 import io.github.segmenttotango.ingest.IngestLimits;
 import io.github.segmenttotango.mapping.MappingSettings;
@@ -24,15 +25,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         long maxBacklog, int routingBatchEvents, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
-        Map<String, Duration> durations, CorsPolicy cors, Delivery delivery) {
-
-    /**
-     * How calls go to Totango: at most {@code maxInFlight} waiting for an answer at once, at most
-     * {@code maxCallsPerSecond} started per second (0: no rate), and {@code readAheadBytes} of the
-     * delivery queue held in memory so that many users' calls are in flight together.
-     */
-    public record Delivery(int maxInFlight, int maxCallsPerSecond, long readAheadBytes) {
-    }
+        Map<String, Duration> durations, CorsPolicy cors, DeliverySettings delivery) {
 
     /**
      * The duration settings the routes use: each is also published as {@code <key>.millis}, in
@@ -95,7 +88,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.duration("bridge.dead-letter.retention"),
                 deadLetterMaxBytes(read, dataDir),
                 routeDurations(read), read.corsPolicy("segment.cors.allowed-origins"),
-                new Delivery(read.positive("totango.max-in-flight"), read.zeroOrMore("totango.max-calls-per-second"),
+                new DeliverySettings(read.positive("totango.max-in-flight"), read.zeroOrMore("totango.max-calls-per-second"),
                         read.positiveLong("delivery.read-ahead-bytes")));
     }
 

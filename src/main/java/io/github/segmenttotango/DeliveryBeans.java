@@ -3,6 +3,7 @@ package io.github.segmenttotango;
 import io.github.segmenttotango.delivery.CallsInFlight;
 import io.github.segmenttotango.delivery.CutCallsOnStop;
 import io.github.segmenttotango.delivery.DeliveryQueueReader;
+import io.github.segmenttotango.delivery.DeliverySettings;
 import io.github.segmenttotango.delivery.Outbox;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.RetryTimers;
@@ -46,7 +47,7 @@ final class DeliveryBeans {
     }
 
     static void bind(CamelContext context, BundleSettings settings, BundleMetrics metrics, QueueBeans.Queue queue) throws Exception {
-        BundleSettings.Delivery delivery = settings.delivery();
+        DeliverySettings delivery = settings.delivery();
         Duration window = settings.durations().get("delivery.retry.window");
         RetryTimers timers = new RetryTimers(2);
         context.getRegistry().bind("retryTimers", timers);

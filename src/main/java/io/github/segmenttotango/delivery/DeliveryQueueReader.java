@@ -18,9 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +54,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
     private final Duration retryInitialDelay;
     private final Duration retryMaxDelay;
     private final ScheduledExecutorService timers;
-    private final Map<String, Lane> lanes = new HashMap<>();
+    private final UserLanes<Taken> lanes = new UserLanes<>();
     private final Queue<Taken> finished = new ConcurrentLinkedQueue<>();
     private AsyncProducer deliver;
     private Connection connection;
@@ -69,12 +66,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
 
     /** A message taken off the queue, and how much of the reader's read-ahead it holds. */
     private record Taken(Message message, String user, byte[] body, long queuedAt) {
-    }
-
-    /** The messages of one user the reader holds: the first is being delivered, the others wait for it. */
-    private static final class Lane {
-        final Queue<Taken> waiting = new ArrayDeque<>();
-        int failures;
     }
 
     public DeliveryQueueReader(ConnectionFactory connections, String queue, Endpoint route, long readAheadBytes,
@@ -147,17 +138,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
         Taken taken = new Taken(message, user == null ? "" : user, body, message.getJMSTimestamp());
         held++;
         heldBytes += body.length;
-        boolean first;
-        synchronized (lanes) {
-            Lane lane = lanes.get(taken.user());
-            first = lane == null;
-            if (first) {
-                lane = new Lane();
-                lanes.put(taken.user(), lane);
-            }
-            lane.waiting.add(taken);
-        }
-        if (first) {
+        if (lanes.add(taken.user(), taken)) {
             deliver(taken);
         }
     }
@@ -171,35 +152,20 @@ public final class DeliveryQueueReader extends ServiceSupport {
     }
 
     private void finished(Taken taken, Exchange exchange) {
-        boolean delivered = exchange.getException() == null && !exchange.isRollbackOnly();
-        Taken next = null;
-        long retryIn = 0;
-        synchronized (lanes) {
-            Lane lane = lanes.get(taken.user());
-            if (delivered) {
-                lane.waiting.poll();
-                lane.failures = 0;
-                finished.add(taken);
-            } else if (taking) {
-                lane.failures++;
-                retryIn = Math.min(retryMaxDelay.toMillis(), retryInitialDelay.toMillis() << Math.min(20, lane.failures - 1));
-                LOG.warn("A delivery message could not be delivered ({}); it is delivered again in {} ms, before its user's"
-                        + " later calls", PutBackOnStop.oneLine(reason(exchange)), retryIn);
+        if (exchange.getException() == null && !exchange.isRollbackOnly()) {
+            finished.add(taken);
+            Taken next = lanes.delivered(taken.user());
+            if (next != null && taking) {
+                deliver(next);
             }
-            if (taking) {
-                next = lane.waiting.peek();
-                if (next == null) {
-                    lanes.remove(taken.user());
-                }
-            }
-        }
-        if (next != null && delivered) {
-            deliver(next);
-        } else if (next != null) {
-            Taken again = next;
+        } else if (taking) {
+            int failures = lanes.failed(taken.user());
+            long retryIn = Math.min(retryMaxDelay.toMillis(), retryInitialDelay.toMillis() << Math.min(20, failures - 1));
+            LOG.warn("A delivery message could not be delivered ({}); it is delivered again in {} ms, before its user's"
+                    + " later calls", PutBackOnStop.oneLine(reason(exchange)), retryIn);
             timers.schedule(() -> {
                 if (taking) {
-                    deliver(again);
+                    deliver(taken);
                 }
             }, retryIn, TimeUnit.MILLISECONDS);
         }
