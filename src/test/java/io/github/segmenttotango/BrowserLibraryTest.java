@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.Scratch;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 
 import org.junit.jupiter.api.AfterAll;
@@ -261,14 +262,7 @@ class BrowserLibraryTest {
     }
 
     private static JsonNode awaitParked(String user) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> parked = parkedOf(user);
-            if (!parked.isEmpty()) {
-                return parked.get(0);
-            }
-            TotangoStandIn.sleep(20);
-        }
-        throw new AssertionError("The identify of " + user + " was not parked");
+        return Wait.atMost(Duration.ofSeconds(15)).alias("the identify of " + user + " parked")
+                .until(() -> parkedOf(user), parked -> !parked.isEmpty()).get(0);
     }
 }
