@@ -12,6 +12,7 @@ import io.github.segmenttotango.support.TotangoStandIn.Received;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * mapping contract says, and the page reads every answer. Skipped without chromium and chromedriver
  * (Debian packages {@code chromium}, {@code chromium-driver}; .ci/run installs them).
  */
+@Tag("process")
 class BrowserLibraryTest {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");

@@ -8,6 +8,7 @@ import io.github.segmenttotango.support.Wait;
 import org.awaitility.core.ConditionTimeoutException;
 import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Accepted means durable: kill -9 during a burst of acknowledged events loses none of them, nor what
  * the reader wrote to the state database the moment before (a parked event, a messageId seen).
  */
+@Tag("process")
 class CrashRecoveryTest {
 
     @Test

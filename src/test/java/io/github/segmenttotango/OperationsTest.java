@@ -7,6 +7,7 @@ import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,6 +99,7 @@ class OperationsTest {
         }
     }
 
+    @Tag("process")
     @Test
     void sigtermStopsCleanlyWithExitZeroAndKeepsTheBacklog(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn()) {
@@ -122,6 +124,7 @@ class OperationsTest {
         }
     }
 
+    @Tag("process")
     @Test
     void whileItStopsEveryTrackingApiAnswerIsJsonAndA503SaysWhenToComeBack(@TempDir Path data) throws Exception {
         try (TotangoStandIn totango = new TotangoStandIn();
@@ -187,6 +190,7 @@ class OperationsTest {
         }
     }
 
+    @Tag("process")
     @Test
     void jsonLogsAreOneObjectPerLineWithTheReasonOfEachDeadLetter(@TempDir Path data) throws Exception {
         String log;
@@ -211,6 +215,7 @@ class OperationsTest {
         assertTrue(deadLetterLine, "one line per dead letter, with reason and messageId: " + log);
     }
 
+    @Tag("process")
     @Test
     void noValueFromTheInputBreaksALogLine(@TempDir Path data) throws Exception {
         String log;
@@ -229,6 +234,7 @@ class OperationsTest {
         }
     }
 
+    @Tag("process")
     @Test
     void aPortInUseStopsTheStartWithAClearMessage(@TempDir Path data) throws Exception {
         try (ServerSocket taken = new ServerSocket(0);

@@ -6,6 +6,7 @@ import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The bundle as a separate process, started the way users start it (main class, working folder
  * holding config/ and routes/), configured only through environment variables.
  */
+@Tag("process")
 class StandaloneProcessTest {
 
     @Test

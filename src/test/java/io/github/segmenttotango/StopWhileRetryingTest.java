@@ -5,6 +5,7 @@ import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Totango does not answer it, puts the call back on its queue; the process exits 0 within 5 s with one
  * INFO line for it and no ERROR or stack trace, and the restart delivers it.
  */
+@Tag("process")
 class StopWhileRetryingTest {
 
     private static final String EVENT =
