@@ -24,9 +24,9 @@ test:
 	mvn -B -ntp test
 
 ## The same without the tests that start the bundle as a process, a browser or node (@Tag("process")):
-## the day-to-day run; CI runs make test.
+## the day-to-day run; CI runs make test. Two test JVMs side by side: the tests mostly wait.
 test-fast:
-	mvn -B -ntp test -DexcludedGroups=process
+	mvn -B -ntp test -DexcludedGroups=process -DforkCount=2
 
 ## Builds target/segment-totango.jar (run it from this folder: it reads config/ and routes/ from here).
 package: $(JAR)
