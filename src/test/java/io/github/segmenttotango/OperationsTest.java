@@ -52,10 +52,12 @@ class OperationsTest {
             assertEquals(400, refused.statusCode(), refused.body());
             bundle.awaitDeadLetter("totango_4xx", "m-2");
             totango.await(r -> r.status() == 200 && "m-u".equals(r.param("sdr_u")), 2);
-            // Each figure below is written by another thread at its own moment: the latency after the
-            // delivered counter, the backlog when the queue takes the commit of the message after its
-            // last call. Waiting for two of them and asserting the rest raced the others (and went on
-            // silently after 10 s): the test waits until all of them are what they end up being.
+            // Waits until every figure is what it ends up being, all at once. It used to wait 10 s for
+            // two of them (delivered 2, backlog 0) and then go on silently: on a loaded machine it
+            // failed on whichever line came first, with no sign that the wait had run out. (Backlog 0
+            // does order the rest: the queue counts a message in delivery until its commit, after the
+            // last call was counted and its latency recorded; the other figures are written before
+            // the answer to the request, or before that delivery.)
             Wait.atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertMetrics(bundle.send(bundle.request("/observe/metrics").GET().build()).body()));
         }
     }
