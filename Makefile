@@ -13,7 +13,7 @@ export MALLOC_ARENA_MAX ?= 2
 # ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
 
-.PHONY: run test package clean bench bench-delivery bench-smoke cds
+.PHONY: run test test-fast package clean bench bench-delivery bench-smoke cds
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
 run: package $(CDS)
@@ -22,6 +22,11 @@ run: package $(CDS)
 ## Runs every test: mapping unit tests and the end-to-end tests through the real routes.
 test:
 	mvn -B -ntp test
+
+## The same without the tests that start the bundle as a process, a browser or node (@Tag("process")):
+## the day-to-day run; CI runs make test. Two test JVMs side by side: the tests mostly wait.
+test-fast:
+	mvn -B -ntp test -DexcludedGroups=process -DforkCount=2
 
 ## Builds target/segment-totango.jar (run it from this folder: it reads config/ and routes/ from here).
 package: $(JAR)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,7 +107,7 @@ class AdminApiTest {
         assertEquals(0, replay.path("replayed").asInt(), replay.toString());
         assertEquals(1, replay.path("stillInvalid").asInt(), replay.toString());
         totango.awaitUser("forger", 1);
-        TotangoStandIn.sleep(500);
+        bundle.awaitIdle();
         assertTrue(totango.received().stream().noneMatch(r -> "victim".equals(r.param("sdr_o")) || "forged".equals(r.param("sdr_a"))),
                 "nothing of the forged params reached Totango: " + totango.received());
     }
@@ -130,16 +132,8 @@ class AdminApiTest {
     @Test
     void parkedEventsAreListed() throws Exception {
         assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"admin-parked\",\"event\":\"Waiting\",\"messageId\":\"parked-1\"}").statusCode());
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        JsonNode parked = null;
-        while (System.nanoTime() < deadline) {
-            parked = json(admin("GET", "/admin/parked", null), 200);
-            if (parked.path("items").toString().contains("parked-1")) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        assertTrue(parked.path("items").toString().contains("parked-1"), String.valueOf(parked));
+        JsonNode parked = Wait.atMost(Duration.ofSeconds(15)).until(() -> json(admin("GET", "/admin/parked", null), 200),
+                listed -> listed.path("items").toString().contains("parked-1"));
         JsonNode item = java.util.stream.StreamSupport.stream(parked.path("items").spliterator(), false)
                 .filter(i -> "parked-1".equals(i.path("messageId").asText())).findFirst().orElseThrow();
         assertEquals("admin-parked", item.path("userId").asText());

@@ -7,10 +7,12 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.segmenttotango.support.HeadlessChromium;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -36,6 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * mapping contract says, and the page reads every answer. Skipped without chromium and chromedriver
  * (Debian packages {@code chromium}, {@code chromium-driver}; .ci/run installs them).
  */
+@Tag("process")
 class BrowserLibraryTest {
 
     private static final String ADMIN_TOKEN = "browser-admin";
@@ -227,14 +230,7 @@ class BrowserLibraryTest {
     }
 
     private static JsonNode awaitParked(String user) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            List<JsonNode> parked = parkedOf(user);
-            if (!parked.isEmpty()) {
-                return parked.get(0);
-            }
-            TotangoStandIn.sleep(20);
-        }
-        throw new AssertionError("The identify of " + user + " was not parked");
+        return Wait.atMost(Duration.ofSeconds(15)).alias("the identify of " + user + " parked")
+                .until(() -> parkedOf(user), parked -> !parked.isEmpty()).get(0);
     }
 }

@@ -199,7 +199,7 @@ class DeliveryThroughRoutesTest {
                     .stream().map(r -> r.param("sdr_a")).toList();
             assertEquals(inOrder, arrived, user);
         }
-        TotangoStandIn.sleep(500);
+        bundle.awaitIdle();
         for (int c = 0; c < clients; c++) {
             assertEquals(requests * events, totango.forUser("together-u" + c).stream().filter(r -> r.status() == 200).count(),
                     "no event arrives twice");

@@ -14,6 +14,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.github.segmenttotango.queue.DataDiskSpace;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -135,13 +136,8 @@ class DiskFullTest {
     }
 
     private void awaitLogged(String text) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (lines.list.stream().noneMatch(e -> e.getFormattedMessage().contains(text))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("Not logged: " + text);
-            }
-            TotangoStandIn.sleep(20);
-        }
+        Wait.atMost(Duration.ofSeconds(15)).alias("logged: " + text)
+                .until(() -> List.copyOf(lines.list).stream().anyMatch(e -> e.getFormattedMessage().contains(text)));
     }
 
     private static void assertDiskFull(HttpResponse<String> answer) throws IOException {
@@ -155,16 +151,9 @@ class DiskFullTest {
 
     /** Posts an event (named after the attempt) until the answer has this status. */
     private static HttpResponse<String> awaitStatus(RunningBundle bundle, int status, String event) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        HttpResponse<String> answer;
-        do {
-            answer = bundle.post("/v1/track", "{\"userId\":\"disk-u\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}");
-            if (answer.statusCode() == status) {
-                return answer;
-            }
-            TotangoStandIn.sleep(100);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("Expected " + status + ", still " + answer.statusCode() + " " + answer.body());
+        return Wait.atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).alias("an answer " + status)
+                .until(() -> bundle.post("/v1/track", "{\"userId\":\"disk-u\",\"event\":\"" + event + "\",\"context\":{\"groupId\":\"g\"}}"),
+                        answer -> answer.statusCode() == status);
     }
 
     private static boolean mount(Path mountPoint) {

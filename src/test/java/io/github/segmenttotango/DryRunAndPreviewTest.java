@@ -5,12 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -31,15 +33,8 @@ class DryRunAndPreviewTest {
                     {"batch":[{"type":"group","userId":"dry-u","groupId":"dry-g","traits":{"name":"Dry Inc"}},
                               {"type":"track","userId":"dry-u","event":"Tested"}]}""").statusCode());
             Path file = bundle.dataDir().resolve("dry-run/totango-calls.ndjson");
-            long deadline = System.nanoTime() + 15_000_000_000L;
-            List<String> lines = List.of();
-            while (System.nanoTime() < deadline) {
-                lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
-                if (lines.size() >= 2) {
-                    break;
-                }
-                TotangoStandIn.sleep(50);
-            }
+            List<String> lines = Wait.atMost(Duration.ofSeconds(15))
+                    .until(() -> Files.exists(file) ? Files.readAllLines(file) : List.<String>of(), written -> written.size() >= 2);
             assertEquals(2, lines.size(), String.valueOf(lines));
             for (String line : lines) {
                 assertTrue(line.startsWith("{") && line.endsWith("}"), "one JSON object a line, nothing after it: " + line);
@@ -52,7 +47,7 @@ class DryRunAndPreviewTest {
             assertEquals("****", group.path("params").path("api-token").asText(), "the token is masked");
             assertEquals("Tested", JSON.readTree(lines.get(1)).path("params").path("sdr_a").asText());
             assertFalse(Files.readString(file).contains("dry-secret"));
-            TotangoStandIn.sleep(300);
+            bundle.awaitIdle();
             assertTrue(totango.received().isEmpty(), "nothing was sent: " + totango.received());
         }
     }
@@ -88,7 +83,7 @@ class DryRunAndPreviewTest {
 
             // nothing was sent, cached or kept
             assertEquals(200, bundle.post("/v1/track", "{\"userId\":\"pv-new\",\"event\":\"Real\",\"messageId\":\"pv-real\"}").statusCode());
-            TotangoStandIn.sleep(500);
+            bundle.awaitIdle();
             assertEquals(1, totango.received().size(), "only the real group call: " + totango.received());
             assertTrue(bundle.deadLetters().isEmpty(), "a preview keeps no dead letter");
         }

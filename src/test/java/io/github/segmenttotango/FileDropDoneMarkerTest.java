@@ -4,6 +4,7 @@ import io.github.segmenttotango.support.DroppedFiles;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 
+import static io.github.segmenttotango.support.DroppedFiles.awaitFile;
 import static io.github.segmenttotango.support.DroppedFiles.awaitGone;
 
 import org.junit.jupiter.api.AfterAll;
@@ -59,8 +60,12 @@ class FileDropDoneMarkerTest {
         totango.await(r -> "Ready".equals(r.param("sdr_a")), 1);
         awaitGone(inbox.resolve("ready.ndjson.done"));
         assertTrue(Files.exists(done("ready.ndjson")));
-        // the bundle polls every second: let a few polls pass over the file without its marker
-        TotangoStandIn.sleep(3000);
+        // two more polls pass over the file without its marker: a file with its marker is read at each
+        for (String passing : List.of("pass-1", "pass-2")) {
+            Files.writeString(inbox.resolve(passing + ".ndjson"), track("marker-pass", passing));
+            Files.writeString(inbox.resolve(passing + ".ndjson.done"), "");
+            totango.await(r -> passing.equals(r.param("sdr_a")), 1);
+        }
         assertEquals(List.of("Ready"), totango.forUser("marker-u").stream().map(r -> r.param("sdr_a")).toList(),
                 "no marker, not read");
         assertTrue(Files.exists(inbox.resolve("waiting.ndjson")), "held back in the inbox");
@@ -82,10 +87,7 @@ class FileDropDoneMarkerTest {
         Files.writeString(inbox.resolve("broken.json"), "these are not events");
         Files.writeString(inbox.resolve("broken.json.done"), "");
         Path error = bundle.dataDir().resolve("error").resolve(LocalDate.now(ZoneOffset.UTC).toString());
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.exists(error.resolve("broken.json.error.json")) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
+        awaitFile(error.resolve("broken.json.error.json"));
         awaitGone(inbox.resolve("broken.json"));
         assertTrue(Files.exists(error.resolve("broken.json")));
         awaitGone(inbox.resolve("broken.json.done"));

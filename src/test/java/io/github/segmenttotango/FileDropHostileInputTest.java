@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.segmenttotango.support.DroppedFiles;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
 import static io.github.segmenttotango.support.DroppedFiles.awaitFile;
 import static io.github.segmenttotango.support.DroppedFiles.track;
@@ -77,17 +78,9 @@ class FileDropHostileInputTest {
     }
 
     private static List<String> deadLetterDetails(String file, int count) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        List<String> details = List.of();
-        while (System.nanoTime() < deadline) {
-            details = bundle.deadLetters().stream().filter(l -> l.path("source").asText().equals("inbox:" + file))
-                    .map(l -> l.path("detail").asText()).sorted().toList();
-            if (details.size() >= count) {
-                return details;
-            }
-            TotangoStandIn.sleep(50);
-        }
-        throw new AssertionError("Dead letters of " + file + ": " + details);
+        return Wait.atMost(Duration.ofSeconds(15)).alias(count + " dead letters of " + file)
+                .until(() -> bundle.deadLetters().stream().filter(l -> l.path("source").asText().equals("inbox:" + file))
+                        .map(l -> l.path("detail").asText()).sorted().toList(), details -> details.size() >= count);
     }
 
     private static List<String> logged(String containing) {
@@ -193,7 +186,7 @@ class FileDropHostileInputTest {
         assertTrue(sidecar.getFileName().toString().getBytes(StandardCharsets.UTF_8).length <= 255);
         JsonNode report = JSON.readTree(sidecar.toFile());
         assertEquals(bad, report.path("file").asText(), "the sidecar names the file in full");
-        TotangoStandIn.sleep(1_500);
+        bundle.awaitIdle();
         assertEquals(1, totango.forUser("long-name-u").size());
         synchronized (LOGGED) {
             List<String> traces = LOGGED.list.subList(before, LOGGED.list.size()).stream().filter(e -> e.getThrowableProxy() != null)
@@ -235,17 +228,14 @@ class FileDropHostileInputTest {
         try (FileChannel file = FileChannel.open(inbox.resolve("truncated.ndjson"), StandardOpenOption.WRITE)) {
             file.truncate(cut);
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (logged(Level.WARN, "was truncated while it was read").isEmpty() && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(100);
-        }
+        Wait.atMost(Duration.ofSeconds(60)).until(() -> !logged(Level.WARN, "was truncated while it was read").isEmpty());
         List<String> warnings = logged(Level.WARN, "was truncated while it was read");
         assertEquals(1, warnings.size(), "one warning: " + warnings);
         assertTrue(warnings.get(0).startsWith("Inbox file truncated.ndjson was truncated while it was read ("), warnings.get(0));
         awaitFile(today("done").resolve("truncated.ndjson"));
         int kept = events / 3 + 1;
         totango.await(r -> "truncated-u".equals(r.param("sdr_u")), kept, Duration.ofSeconds(60));
-        TotangoStandIn.sleep(500);
+        bundle.awaitIdle();
         assertEquals(kept, totango.forUser("truncated-u").size(), "what the file kept, once");
     }
 }

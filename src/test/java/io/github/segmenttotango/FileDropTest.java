@@ -8,6 +8,7 @@ import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 
 import static io.github.segmenttotango.support.DroppedFiles.awaitFile;
+import static io.github.segmenttotango.support.DroppedFiles.awaitGone;
 import static io.github.segmenttotango.support.DroppedFiles.track;
 
 import org.junit.jupiter.api.AfterAll;
@@ -115,7 +116,7 @@ class FileDropTest {
         }
         assertEquals(11, activities("slow-u", 11).size());
         awaitFile(today("done").resolve("slow.ndjson"));
-        TotangoStandIn.sleep(300);
+        bundle.awaitIdle();
         assertEquals(11, totango.forUser("slow-u").size(), "read once, whole: " + totango.forUser("slow-u"));
         assertTrue(bundle.deadLetters().stream().noneMatch(l -> l.path("source").asText().equals("inbox:slow.ndjson")),
                 "no half-written line was read");
@@ -206,10 +207,7 @@ class FileDropTest {
         awaitFile(today("done").resolve("again.ndjson"));
         // as after a crash before the move: the same file (name, size, time) is read again
         Files.copy(staging, inbox.resolve("again.ndjson"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (Files.exists(inbox.resolve("again.ndjson")) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
+        awaitGone(inbox.resolve("again.ndjson"));
         drop("after-again.ndjson", track("again-u", "Marker") + "\n");
         totango.await(r -> "Marker".equals(r.param("sdr_a")), 1);
         assertEquals(1, totango.forUser("again-u").stream().filter(r -> "Only Once".equals(r.param("sdr_a"))).count());

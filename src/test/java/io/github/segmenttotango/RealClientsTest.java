@@ -7,6 +7,7 @@ import io.github.segmenttotango.support.TotangoStandIn.Received;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -98,6 +99,7 @@ class RealClientsTest {
         }
     }
 
+    @Tag("process")
     @ParameterizedTest
     @ValueSource(strings = {"rudderstack", "segment"})
     void theNodeLibraryDeliversASession(String client) throws Exception {

@@ -9,6 +9,7 @@ import io.github.segmenttotango.support.TotangoStandIn;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -221,6 +222,7 @@ class SegmentWebhookTest {
         assertRefused(bundle.send(bundle.request("/v1/webhook").GET().build()), 405, "method_not_allowed");
     }
 
+    @Tag("process")
     @Test
     void theSecretsComeFromTheEnvironmentAndAreNeverLogged(@TempDir Path data) throws Exception {
         String log;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.segmenttotango.server.HttpConnectionLimits;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
 import org.junit.jupiter.api.Test;
 
@@ -106,13 +107,8 @@ class SlowClientsTest {
 
     /** Waits until the server counts at least this many connections, the test's own (at most one) aside. */
     private static void awaitOpen(HttpConnectionLimits limits, int ours) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (limits.open() < ours || limits.open() > ours + 1) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("The server counts " + limits.open() + " connections, not " + ours + " (+1)");
-            }
-            TotangoStandIn.sleep(10);
-        }
+        Wait.atMost(Duration.ofSeconds(5)).alias("the server counts " + ours + " (+1) connections")
+                .until(limits::open, open -> open >= ours && open <= ours + 1);
     }
 
     private static String track(String user) {

@@ -4,7 +4,9 @@ import io.github.segmenttotango.support.BundleProcess;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
+import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The bundle as a separate process, started the way users start it (main class, working folder
  * holding config/ and routes/), configured only through environment variables.
  */
+@Tag("process")
 class StandaloneProcessTest {
 
     @Test
@@ -66,16 +69,13 @@ class StandaloneProcessTest {
                 assertEquals("env-g::p", calls.get(1).param("sdr_o"), "TOTANGO_PRODUCT_ACCOUNT_SEPARATOR");
                 assertEquals("Viewed Docs Page", calls.get(2).param("sdr_a"),
                         "TOTANGO_DISABLE_HEARTBEAT drops the heartbeat; TOTANGO_TRACK_NAMED_PAGES=false drops the named page");
-                Thread.sleep(300);
+                bundle.awaitIdle();
                 assertEquals(3, totango.forUser("env-u").size(), "no heartbeat and no named page: " + totango.forUser("env-u"));
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                long letters = 0;
-                while (letters == 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
+                long letters = Wait.atMost(Duration.ofSeconds(15)).until(() -> {
                     try (var files = Files.list(data.resolve("dead-letter"))) {
-                        letters = files.count();
+                        return files.count();
                     }
-                }
+                }, count -> count > 0);
                 assertEquals(1, letters, "BRIDGE_DATA_DIR holds the dead letter, once DELIVERY_PARK_WINDOW has passed");
                 assertEquals(200, bundle.get("/admin/dead-letter", "Bearer admin-from-env").statusCode(), "BRIDGE_ADMIN_TOKEN");
                 log = bundle.log();

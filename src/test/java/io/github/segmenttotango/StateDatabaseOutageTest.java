@@ -10,6 +10,7 @@ import io.github.segmenttotango.state.SeenMessageIds;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
 import io.github.segmenttotango.support.TotangoStandIn.Received;
+import io.github.segmenttotango.support.Wait;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,15 +72,14 @@ class StateDatabaseOutageTest {
         for (String event : List.of("First", "Second", "Third")) {
             track("outage-u", event, "outage-" + event);
         }
-        TotangoStandIn.sleep(2_500);
+        // two attempts failed (the second a second after the first): the events had their chance
+        Wait.atMost(Duration.ofSeconds(15)).until(() -> routingFailures().size() >= 2);
         assertEquals(1, totango.forUser("outage-u").size(), "nothing is routed while the state database fails");
         String metrics = bundle.send(bundle.request("/observe/metrics").GET().build()).body();
         assertTrue(metrics.contains("segment_requests_queued 3.0"), "the three requests wait on the events queue: " + metrics);
         assertEquals(List.of(), bundle.deadLetters(), "a failing state database makes no dead letter");
         List<ILoggingEvent> logged = logged();
-        List<String> failures = logged.stream().filter(event -> event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
-                .map(ILoggingEvent::getFormattedMessage)
-                .filter(message -> message.startsWith("Routing queued events failed")).toList();
+        List<String> failures = routingFailures();
         // attempts after 0, 1 and 3 s: not one per tick of the routing's timer (every millisecond)
         assertTrue(failures.size() >= 1 && failures.size() <= 3, "attempts with a growing delay: " + failures);
         assertTrue(failures.get(0).contains("SEEN_MESSAGE_KEY"), "the warning says what failed: " + failures.get(0));
@@ -93,7 +93,7 @@ class StateDatabaseOutageTest {
         List<Received> calls = totango.await(r -> "outage-u".equals(r.param("sdr_u")), 4, Duration.ofSeconds(30));
         assertEquals(List.of("Before", "First", "Second", "Third"), calls.stream().map(c -> c.param("sdr_a")).toList(),
                 "the events arrive in the order they came");
-        TotangoStandIn.sleep(500);
+        bundle.awaitIdle();
         assertEquals(4, totango.forUser("outage-u").size(), "each event is delivered once");
         assertEquals(List.of(), bundle.deadLetters());
     }
@@ -114,8 +114,10 @@ class StateDatabaseOutageTest {
         track("remember-u", "First", "poison-1");
         assertEquals("First", totango.awaitUser("remember-u", 2).get(1).param("sdr_a"),
                 "the calls were committed before the messageIds failed to be remembered");
+        long attempts = poisonWarnings();
         track("remember-u", "Second", "remember-2");
-        TotangoStandIn.sleep(1_500);
+        // an attempt to remember the batch before failed after Second was queued: the reader is still waiting
+        Wait.atMost(Duration.ofSeconds(15)).until(() -> poisonWarnings() > attempts);
         assertEquals(2, totango.forUser("remember-u").size(), "the reader waits while the batch before is not remembered");
         assertTrue(logged().stream().anyMatch(event -> event.getLevel() == Level.WARN
                 && event.getFormattedMessage().contains("REFUSES_POISON")), "each attempt is a warning that says why");
@@ -124,9 +126,21 @@ class StateDatabaseOutageTest {
         List<Received> calls = totango.await(r -> "remember-u".equals(r.param("sdr_u")), 3, Duration.ofSeconds(30));
         assertEquals(List.of("Before", "First", "Second"), calls.stream().map(c -> c.param("sdr_a")).toList());
         track("remember-u", "First", "poison-1");
-        TotangoStandIn.sleep(1_000);
+        bundle.awaitIdle();
         assertEquals(3, totango.forUser("remember-u").size(), "First was remembered in the end: sent again, it is a duplicate");
         assertEquals(List.of(), bundle.deadLetters());
+    }
+
+    /** The warnings of failed attempts to route the queued events, since the last {@link #forgetLogged()}. */
+    private List<String> routingFailures() {
+        return logged().stream().filter(event -> event.getLoggerName().equals(QueuedEventsRetry.class.getName()))
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.startsWith("Routing queued events failed")).toList();
+    }
+
+    /** The warnings of failed attempts to remember the poisoned messageId, since the last {@link #forgetLogged()}. */
+    private long poisonWarnings() {
+        return logged().stream().filter(event -> event.getLevel() == Level.WARN && event.getFormattedMessage().contains("REFUSES_POISON")).count();
     }
 
     /** What the bundle logged since the last {@link #forgetLogged()}; the appender's lock keeps the copy whole. */

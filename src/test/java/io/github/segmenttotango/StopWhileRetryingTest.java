@@ -3,7 +3,9 @@ package io.github.segmenttotango;
 import io.github.segmenttotango.support.BundleProcess;
 import io.github.segmenttotango.support.RunningBundle;
 import io.github.segmenttotango.support.TotangoStandIn;
+import io.github.segmenttotango.support.Wait;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Totango does not answer it, puts the call back on its queue; the process exits 0 within 5 s with one
  * INFO line for it and no ERROR or stack trace, and the restart delivers it.
  */
+@Tag("process")
 class StopWhileRetryingTest {
 
     private static final String EVENT =
@@ -75,11 +78,7 @@ class StopWhileRetryingTest {
             Map<String, String> env = env(totango, data, Map.of());
             try (BundleProcess first = BundleProcess.launch(env).awaitHealthy()) {
                 RunningBundle.accepted(first.post("/v1/track", "stop-key", EVENT));
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (totango.arrived() == 0) {
-                    assertTrue(System.nanoTime() < deadline, "the call never reached Totango");
-                    Thread.sleep(20);
-                }
+                Wait.atMost(Duration.ofSeconds(15)).alias("the call reached Totango").until(() -> totango.arrived() > 0);
                 assertStopsQuicklyPuttingTheCallBack(first);
             }
             totango.answerAfter(Duration.ZERO);
@@ -148,16 +147,7 @@ class StopWhileRetryingTest {
         return putBack.get(0);
     }
 
-    private static void awaitMetric(BundleProcess bundle, String line) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        String metrics = "";
-        while (System.nanoTime() < deadline) {
-            metrics = bundle.get("/observe/metrics", "").body();
-            if (metrics.contains(line)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no " + line + " in " + metrics);
+    private static void awaitMetric(BundleProcess bundle, String line) {
+        bundle.awaitAnswerContaining("/observe/metrics", "", line);
     }
 }

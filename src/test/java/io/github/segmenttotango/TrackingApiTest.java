@@ -366,20 +366,7 @@ class TrackingApiTest {
     }
 
     private static JsonNode waitForUserLetter(String user) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            for (JsonNode letter : bundle.deadLetters()) {
-                if (user.equals(letter.path("userId").asText())) {
-                    return letter;
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-        throw new AssertionError("no dead letter for " + user);
+        return bundle.awaitDeadLetter(letter -> user.equals(letter.path("userId").asText()), "for " + user);
     }
 
     private static HttpResponse<String> send(String path, String body) {

@@ -1,21 +1,12 @@
 package io.github.segmenttotango.ingest;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonStreamContext;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import static io.github.segmenttotango.mapping.SegmentToTotango.text;
 
-import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -43,13 +34,13 @@ public final class SegmentRequestReader {
 
     private final IngestLimits limits;
     private final WriteKeys writeKeys;
-    private final ObjectMapper json;
+    private final RequestJson bodies;
     private final Clock clock;
 
     public SegmentRequestReader(IngestLimits limits, WriteKeys writeKeys, Clock clock) {
         this.limits = limits;
         this.writeKeys = writeKeys;
-        this.json = SegmentJson.mapper(limits);
+        this.bodies = new RequestJson(SegmentJson.mapper(limits), limits.maxBatchEvents());
         this.clock = clock;
     }
 
@@ -85,13 +76,13 @@ public final class SegmentRequestReader {
         if (bytes.length == 0) {
             throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object");
         }
-        Parsed parsed = switch (kind) {
-            case "batch" -> parseBatch(bytes);
-            case "preview" -> isBatch(bytes) ? parseBatch(bytes) : parseSingle(bytes, null);
-            default -> parseSingle(bytes, kind);
+        RequestJson.Parsed parsed = switch (kind) {
+            case "batch" -> bodies.batch(bytes);
+            case "preview" -> bodies.isBatch(bytes) ? bodies.batch(bytes) : bodies.single(bytes, null);
+            default -> bodies.single(bytes, kind);
         };
         if (headerKey == null) {
-            writeKeys.check(text(parsed.envelope.get("writeKey")));
+            writeKeys.check(text(parsed.envelope().get("writeKey")));
         }
         return normalize(parsed, false);
     }
@@ -117,176 +108,27 @@ public final class SegmentRequestReader {
         if (bytes.length > limits.maxRequestBytes()) {
             throw RequestBody.tooLarge(limits.maxRequestBytes());
         }
-        int first = firstByte(bytes);
+        int first = RequestJson.firstByte(bytes);
         if (first < 0) {
             throw IngestException.badRequest("invalid_json", "The body is empty: send a JSON object or array");
         }
-        Parsed parsed = first == '[' ? parseArray(bytes) : isBatch(bytes) ? parseBatch(bytes) : parseSingle(bytes, null);
+        RequestJson.Parsed parsed = first == '[' ? bodies.array(bytes) : bodies.isBatch(bytes) ? bodies.batch(bytes) : bodies.single(bytes, null);
         return normalize(parsed, true);
-    }
-
-    /** The first byte of a body that is not JSON whitespace, or -1. */
-    private static int firstByte(byte[] bytes) {
-        for (byte b : bytes) {
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return b;
-            }
-        }
-        return -1;
-    }
-
-    // ---------------------------------------------------------------- JSON
-
-    /**
-     * The request's top-level object and its events, each with its size as sent and, for an event
-     * that could not even be read (a number out of range), why: null for the others.
-     */
-    private record Parsed(ObjectNode envelope, List<JsonNode> events, List<Integer> sizes, List<String> unreadable, boolean batch) {
-    }
-
-    private Parsed parseSingle(byte[] bytes, String type) {
-        JsonNode node = parse(() -> json.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(bytes));
-        if (node == null || !node.isObject()) {
-            throw IngestException.badRequest("invalid_shape", "The body must be a JSON object (one " + (type == null ? "" : type + " ") + "event)");
-        }
-        ObjectNode event = (ObjectNode) node;
-        if (type != null) {
-            event.put("type", type);
-        }
-        return new Parsed(event, List.of(event), List.of(bytes.length), Collections.singletonList(null), false);
-    }
-
-    /** Whether a body is a batch envelope (a preview takes a batch or one event with its own type). */
-    private boolean isBatch(byte[] bytes) {
-        JsonNode node = parse(() -> json.readTree(bytes));
-        return node != null && node.has("batch");
-    }
-
-    private Parsed parseBatch(byte[] bytes) {
-        return parse(() -> {
-            try (JsonParser parser = json.createParser(bytes)) {
-                if (parser.nextToken() != JsonToken.START_OBJECT) {
-                    throw IngestException.badRequest("invalid_shape", "The body must be a JSON object with a batch array");
-                }
-                ObjectNode envelope = json.createObjectNode();
-                List<JsonNode> events = null;
-                List<Integer> sizes = new ArrayList<>();
-                List<String> unreadable = new ArrayList<>();
-                while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = parser.currentName();
-                    JsonToken value = parser.nextToken();
-                    if ("batch".equals(field) && value == JsonToken.START_ARRAY) {
-                        events = new ArrayList<>();
-                        readEvents(parser, events, sizes, unreadable);
-                    } else if ("batch".equals(field)) {
-                        throw IngestException.badRequest("invalid_shape", "batch must be an array of events");
-                    } else {
-                        envelope.set(field, json.readTree(parser));
-                    }
-                }
-                if (parser.nextToken() != null) {
-                    throw IngestException.badRequest("invalid_json", "Unexpected content after the JSON object");
-                }
-                if (events == null) {
-                    throw IngestException.badRequest("invalid_shape", "The body has no batch array");
-                }
-                return new Parsed(envelope, events, sizes, unreadable, true);
-            }
-        });
-    }
-
-    /** The body as a JSON array of events: how Segment's Webhooks (Actions) destination sends a batch. */
-    private Parsed parseArray(byte[] bytes) {
-        return parse(() -> {
-            try (JsonParser parser = json.createParser(bytes)) {
-                if (parser.nextToken() != JsonToken.START_ARRAY) {
-                    throw IngestException.badRequest("invalid_shape", "The body must be an array of events");
-                }
-                List<JsonNode> events = new ArrayList<>();
-                List<Integer> sizes = new ArrayList<>();
-                List<String> unreadable = new ArrayList<>();
-                readEvents(parser, events, sizes, unreadable);
-                if (parser.nextToken() != null) {
-                    throw IngestException.badRequest("invalid_json", "Unexpected content after the JSON array");
-                }
-                return new Parsed(json.createObjectNode(), events, sizes, unreadable, true);
-            }
-        });
-    }
-
-    /**
-     * Reads the events of an array (the parser on its start) up to its end, each with its size as
-     * sent and, for one that cannot be read (a number out of range), why.
-     */
-    private void readEvents(JsonParser parser, List<JsonNode> events, List<Integer> sizes, List<String> unreadable) throws IOException {
-        JsonStreamContext batch = parser.getParsingContext();
-        while (parser.nextToken() != JsonToken.END_ARRAY) {
-            if (events.size() == limits.maxBatchEvents()) {
-                throw IngestException.badRequest("too_many_events",
-                        "A batch holds at most " + limits.maxBatchEvents() + " events");
-            }
-            long start = parser.currentTokenLocation().getByteOffset();
-            String problem = null;
-            JsonNode event;
-            try {
-                event = json.readTree(parser);
-            } catch (NumberFormatException outOfRange) {
-                problem = numberOutOfRange(outOfRange);
-                event = json.getNodeFactory().nullNode();
-                skipRestOfEvent(parser, batch);
-            }
-            events.add(event);
-            sizes.add((int) (parser.currentLocation().getByteOffset() - start));
-            unreadable.add(problem);
-        }
-    }
-
-    /** After a value of an event could not be read: moves the parser to the event's last token. */
-    private static void skipRestOfEvent(JsonParser parser, JsonStreamContext batch) throws IOException {
-        while (parser.getParsingContext() != batch) {
-            if (parser.nextToken() == null) {
-                throw IngestException.badRequest("invalid_json", "The body ends inside an event");
-            }
-        }
-    }
-
-    private static String numberOutOfRange(NumberFormatException outOfRange) {
-        String message = String.valueOf(outOfRange.getMessage());
-        int reason = message.indexOf("reason:");
-        return "a number is out of range" + (reason < 0 ? "" : " (" + message.substring(reason + 7).trim() + ")");
-    }
-
-    private interface JsonRead<T> {
-        T read() throws IOException;
-    }
-
-    private static <T> T parse(JsonRead<T> read) {
-        try {
-            return read.read();
-        } catch (NumberFormatException outOfRange) {
-            throw IngestException.badRequest("invalid_event", "The event cannot be read: " + numberOutOfRange(outOfRange));
-        } catch (StreamConstraintsException limit) {
-            throw IngestException.badRequest("limit_exceeded", "The JSON exceeds a limit: " + SegmentJson.firstLine(limit.getOriginalMessage()));
-        } catch (JsonProcessingException malformed) {
-            throw IngestException.badRequest("invalid_json", "The body is not valid JSON: " + SegmentJson.firstLine(malformed.getOriginalMessage()));
-        } catch (IOException unreadable) {
-            throw IngestException.badRequest("invalid_json", "The body could not be read: " + SegmentJson.firstLine(unreadable.getMessage()));
-        }
     }
 
     // ---------------------------------------------------------------- events
 
     /** @param forwarded whether Segment stamped the events already (a webhook request), see {@link SegmentEvents#prepareForwarded} */
-    private SegmentRequest normalize(Parsed parsed, boolean forwarded) {
-        JsonNode batchContext = parsed.batch ? parsed.envelope.get("context") : null;
-        JsonNode batchIntegrations = parsed.batch ? parsed.envelope.get("integrations") : null;
-        SegmentEvents.Receipt receipt = SegmentEvents.Receipt.of(clock, parsed.batch ? text(parsed.envelope.get("sentAt")) : null);
-        List<ObjectNode> events = new ArrayList<>(parsed.events.size());
+    private SegmentRequest normalize(RequestJson.Parsed parsed, boolean forwarded) {
+        JsonNode batchContext = parsed.batch() ? parsed.envelope().get("context") : null;
+        JsonNode batchIntegrations = parsed.batch() ? parsed.envelope().get("integrations") : null;
+        SegmentEvents.Receipt receipt = SegmentEvents.Receipt.of(clock, parsed.batch() ? text(parsed.envelope().get("sentAt")) : null);
+        List<ObjectNode> events = new ArrayList<>(parsed.events().size());
         List<SegmentRequest.RejectedEvent> rejected = new ArrayList<>();
-        for (int i = 0; i < parsed.events.size(); i++) {
-            JsonNode node = parsed.events.get(i);
-            String problem = parsed.unreadable.get(i) != null ? parsed.unreadable.get(i)
-                    : SegmentEvents.problemOf(node, parsed.sizes.get(i), limits.maxEventBytes());
+        for (int i = 0; i < parsed.events().size(); i++) {
+            JsonNode node = parsed.events().get(i);
+            String problem = parsed.unreadable().get(i) != null ? parsed.unreadable().get(i)
+                    : SegmentEvents.problemOf(node, parsed.sizes().get(i), limits.maxEventBytes());
             if (problem != null) {
                 String messageId = node.isObject() ? text(node.get("messageId")) : null;
                 rejected.add(new SegmentRequest.RejectedEvent(i, messageId, "invalid_event", problem, node));
@@ -300,7 +142,7 @@ public final class SegmentRequestReader {
             }
             events.add(event);
         }
-        if (!parsed.batch && !rejected.isEmpty()) {
+        if (!parsed.batch() && !rejected.isEmpty()) {
             throw IngestException.badRequest("invalid_event", rejected.get(0).detail());
         }
         return new SegmentRequest(events, rejected);

@@ -1,9 +1,12 @@
 package io.github.segmenttotango.ingest;
 
+import io.github.segmenttotango.support.Wait;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -180,19 +183,12 @@ class EventsQueueWriterTest {
     }
 
     /** Until the client's thread waits: for a send under way, or for the message it joined. */
-    private static void awaitWaiting(Thread client) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (client.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
-        assertEquals(Thread.State.WAITING, client.getState());
+    private static void awaitWaiting(Thread client) {
+        Wait.atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(client::getState, Thread.State.WAITING::equals);
     }
 
-    private void awaitSends(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (sent.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(1);
-        }
+    private void awaitSends(int count) {
+        Wait.atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> sent.size() >= count);
     }
 
     private static byte[] bytes(String text) {

@@ -2,6 +2,8 @@ package io.github.segmenttotango.support;
 
 import io.github.segmenttotango.Application;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -81,19 +83,32 @@ public final class BundleProcess implements AutoCloseable {
 
     /** Waits for GET /observe/health to answer 200 (fails after 60 s or when the process ends). */
     public BundleProcess awaitHealthy() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-                    return this;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(100);
+        try {
+            Wait.atMost(Duration.ofSeconds(60)).ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> !process.isAlive() || http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        } catch (ConditionTimeoutException timeout) {
+            throw new AssertionError("The bundle did not become healthy in 60 s: " + log());
         }
-        throw new AssertionError("The bundle did not become healthy: " + log());
+        if (!process.isAlive()) {
+            throw new AssertionError("The bundle stopped before it was healthy: " + log());
+        }
+        return this;
+    }
+
+    /** Waits (15 s at most) until GET {@code path} answers a body containing {@code text}, and returns that body. */
+    public String awaitAnswerContaining(String path, String authorization, String text) {
+        return Wait.atMost(Duration.ofSeconds(15)).until(() -> get(path, authorization).body(), body -> body.contains(text));
+    }
+
+    /**
+     * Waits (60 s at most) until the bundle has nothing left to send: no request waiting on the events
+     * queue, no message of calls on the delivery queue (see RunningBundle#awaitIdle).
+     */
+    public void awaitIdle() {
+        Wait.atMost(Duration.ofSeconds(60)).alias("nothing waiting on the events and delivery queues")
+                .until(() -> get("/observe/metrics", "").body(),
+                        metrics -> metrics.contains("\nsegment_requests_queued 0.0") && metrics.contains("\ntotango_delivery_backlog 0.0"));
     }
 
     /** POSTs JSON with the write key as HTTP Basic user. */

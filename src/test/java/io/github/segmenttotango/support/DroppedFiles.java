@@ -37,23 +37,11 @@ public final class DroppedFiles {
 
     /** Waits (30 s at most) until the file exists. */
     public static void awaitFile(Path file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
-        if (!Files.exists(file)) {
-            throw new AssertionError("No file " + file);
-        }
+        Wait.atMost(Duration.ofSeconds(30)).alias("the file " + file).until(() -> Files.exists(file));
     }
 
     /** Waits (30 s at most) until the file is gone. */
     public static void awaitGone(Path file) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Files.exists(file) && System.nanoTime() < deadline) {
-            TotangoStandIn.sleep(50);
-        }
-        if (Files.exists(file)) {
-            throw new AssertionError(file + " is still there");
-        }
+        Wait.atMost(Duration.ofSeconds(30)).alias(file + " gone").until(() -> !Files.exists(file));
     }
 }

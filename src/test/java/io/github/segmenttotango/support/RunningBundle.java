@@ -7,6 +7,7 @@ import io.github.segmenttotango.Application;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,6 +24,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -145,35 +148,44 @@ public final class RunningBundle implements AutoCloseable {
 
     /** Waits until a dead letter with this reason and messageId is kept, and returns it. */
     public JsonNode awaitDeadLetter(String reason, String messageId) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (JsonNode letter : deadLetters()) {
-                if (reason.equals(letter.path("reason").asText()) && messageId.equals(letter.path("messageId").asText())) {
-                    return letter;
-                }
-            }
-            TotangoStandIn.sleep(20);
+        return awaitDeadLetter(letter -> reason.equals(letter.path("reason").asText()) && messageId.equals(letter.path("messageId").asText()),
+                reason + " for " + messageId);
+    }
+
+    /** Waits (15 s at most) until a dead letter matches, and returns the first that does. */
+    public JsonNode awaitDeadLetter(Predicate<JsonNode> match, String what) {
+        try {
+            return Wait.atMost(Duration.ofSeconds(15)).until(() -> deadLetters().stream().filter(match).findFirst(), Optional::isPresent).get();
+        } catch (ConditionTimeoutException timeout) {
+            throw new AssertionError("No dead letter " + what + "; kept: " + deadLetters());
         }
-        throw new AssertionError("No dead letter " + reason + " for " + messageId + "; kept: " + deadLetters());
+    }
+
+    /** Waits (15 s at most) until GET {@code path} answers a body containing {@code text}, and returns that body. */
+    public String awaitAnswerContaining(String path, String text) {
+        return Wait.atMost(Duration.ofSeconds(15)).until(() -> send(request(path).GET().build()).body(), body -> body.contains(text));
+    }
+
+    /**
+     * Waits (15 s at most) until the bundle has nothing left to send: no request or file chunk waiting on
+     * the events queue, no message of calls on the delivery queue (one being delivered still counts).
+     * Every call the bundle was going to make has then reached Totango, so a test can assert that
+     * something did not.
+     */
+    public void awaitIdle() {
+        Wait.atMost(Duration.ofSeconds(15)).alias("nothing waiting on the events and delivery queues")
+                .until(() -> send(request("/observe/metrics").GET().build()).body(),
+                        metrics -> metrics.contains("\nsegment_requests_queued 0.0") && metrics.contains("\ntotango_delivery_backlog 0.0"));
     }
 
     private void awaitHealth(Integer... statuses) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                HttpResponse<String> health = http.send(request("/observe/health").GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (List.of(statuses).contains(health.statusCode())) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-            TotangoStandIn.sleep(50);
+        try {
+            Wait.atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> http.send(request("/observe/health").GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode(),
+                            List.of(statuses)::contains);
+        } catch (ConditionTimeoutException timeout) {
+            throw new AssertionError("The bundle's health did not answer " + List.of(statuses) + " on port " + port);
         }
-        throw new AssertionError("The bundle's health did not answer " + List.of(statuses) + " on port " + port);
     }
 
     static int freePort() throws IOException {

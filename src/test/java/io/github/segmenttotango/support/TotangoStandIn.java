@@ -2,6 +2,8 @@ package io.github.segmenttotango.support;
 
 import com.sun.net.httpserver.HttpServer;
 
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -185,17 +187,13 @@ public final class TotangoStandIn implements AutoCloseable {
 
     /** Waits until {@code count} requests match, and returns them (fails after {@code patience}). */
     public List<Received> await(Predicate<Received> match, int count, Duration patience) {
-        long deadline = System.nanoTime() + patience.toNanos();
-        while (System.nanoTime() < deadline) {
-            List<Received> matching = received.stream().filter(match).toList();
-            if (matching.size() >= count) {
-                return matching;
-            }
-            sleep(20);
+        try {
+            return Wait.atMost(patience).until(() -> received.stream().filter(match).toList(), matching -> matching.size() >= count);
+        } catch (ConditionTimeoutException timeout) {
+            List<Received> all = received();
+            throw new AssertionError("Totango received " + all.stream().filter(match).count() + " matching calls, expected "
+                    + count + "; " + all.size() + " calls in all, the last ones: " + all.subList(Math.max(0, all.size() - 5), all.size()));
         }
-        List<Received> all = received();
-        throw new AssertionError("Totango received " + all.stream().filter(match).count() + " matching calls, expected "
-                + count + "; " + all.size() + " calls in all, the last ones: " + all.subList(Math.max(0, all.size() - 5), all.size()));
     }
 
     public List<Received> awaitUser(String user, int count) {
