@@ -106,12 +106,15 @@ class StandaloneProcessTest {
             }
             Map<String, Integer> threads = bundle.threadPriorities();
             Map<String, Integer> reader = only(threads, "timer://route-queued-events");
-            Map<String, Integer> consumers = only(threads, "JmsConsumer[totango-calls]");
+            Map<String, Integer> deliveryReader = only(threads, "delivery-queue-reader");
+            Map<String, Integer> answers = only(threads, "totango-answers");
             Map<String, Integer> requests = only(threads, "vert.x-");
             Map<String, Integer> queue = only(threads, "activemq");
             assertEquals(1, reader.size(), threads.toString());
             assertEquals(Set.of(19), Set.copyOf(reader.values()), "the reader: " + reader);
-            assertTrue(consumers.containsValue(19), "a consumer that delivered: " + consumers);
+            assertEquals(Map.of("delivery-queue-reader", 19), deliveryReader, "the delivery queue's reader");
+            assertFalse(answers.isEmpty(), threads.toString());
+            assertEquals(Set.of(19), Set.copyOf(answers.values()), "the threads that go on after Totango's answers: " + answers);
             assertFalse(requests.isEmpty(), threads.toString());
             assertEquals(Set.of(0), Set.copyOf(requests.values()), "the threads that answer requests: " + requests);
             assertFalse(queue.isEmpty(), threads.toString());
