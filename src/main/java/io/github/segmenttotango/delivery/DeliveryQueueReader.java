@@ -65,7 +65,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
     private volatile int held;
 
     /** A message taken off the queue, and how much of the reader's read-ahead it holds. */
-    private record Taken(Message message, String user, byte[] body, long queuedAt) {
+    private record Taken(Message message, String user, long bytes, long queuedAt) {
     }
 
     public DeliveryQueueReader(ConnectionFactory connections, String queue, Endpoint route, long readAheadBytes,
@@ -133,11 +133,12 @@ public final class DeliveryQueueReader extends ServiceSupport {
     }
 
     private void take(Message message) throws JMSException {
-        byte[] body = message instanceof BytesMessage bytes ? bytes.getBody(byte[].class) : message.getBody(String.class).getBytes();
+        // the body stays in the message until its delivery starts: one copy held, not two
+        long bytes = message instanceof BytesMessage body ? body.getBodyLength() : message.getBody(String.class).length();
         String user = message.getStringProperty("JMSXGroupID");
-        Taken taken = new Taken(message, user == null ? "" : user, body, message.getJMSTimestamp());
+        Taken taken = new Taken(message, user == null ? "" : user, bytes, message.getJMSTimestamp());
         held++;
-        heldBytes += body.length;
+        heldBytes += bytes;
         if (lanes.add(taken.user(), taken)) {
             deliver(taken);
         }
@@ -146,7 +147,14 @@ public final class DeliveryQueueReader extends ServiceSupport {
     /** Hands a message to the delivery route; what follows happens when the route is finished with it. */
     private void deliver(Taken taken) {
         Exchange exchange = route.createExchange();
-        exchange.getMessage().setBody(taken.body());
+        try {
+            Message message = taken.message();
+            exchange.getMessage().setBody(message instanceof BytesMessage ? message.getBody(byte[].class) : message.getBody(String.class));
+        } catch (JMSException | RuntimeException unreadable) {
+            exchange.setException(unreadable);
+            finished(taken, exchange);
+            return;
+        }
         exchange.setProperty("queuedAt", taken.queuedAt());
         deliver.process(exchange, doneSync -> finished(taken, exchange));
     }
@@ -184,7 +192,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
         for (Taken taken = finished.poll(); taken != null; taken = finished.poll()) {
             taken.message().acknowledge();
             held--;
-            heldBytes -= taken.body().length;
+            heldBytes -= taken.bytes();
         }
     }
 

@@ -80,18 +80,20 @@ public final class TotangoStandIn implements AutoCloseable {
             if (!first) {
                 overlaps.add(user);
             }
-            // the user's call is over once its answer starts out: the bundle may send the next one as soon as it has it
+            // the call is over once its answer starts out: the bundle may send the next one as soon as it has it
             java.util.concurrent.atomic.AtomicBoolean over = new java.util.concurrent.atomic.AtomicBoolean();
             Runnable answered = () -> {
-                if (first && user != null && over.compareAndSet(false, true)) {
-                    usersAnswering.remove(user);
+                if (over.compareAndSet(false, true)) {
+                    if (first && user != null) {
+                        usersAnswering.remove(user);
+                    }
+                    answering.decrementAndGet();
                 }
             };
             try {
                 answer(exchange, body, form, answered);
             } finally {
                 answered.run();
-                answering.decrementAndGet();
             }
         });
         server.start();
