@@ -62,7 +62,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
     private volatile boolean taking;
     private volatile boolean open;
     private long heldBytes;
-    private volatile int held;
 
     /** A message taken off the queue, and how much of the reader's read-ahead it holds. */
     private record Taken(Message message, String user, long bytes, long queuedAt) {
@@ -137,7 +136,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
         long bytes = message instanceof BytesMessage body ? body.getBodyLength() : message.getBody(String.class).length();
         String user = message.getStringProperty("JMSXGroupID");
         Taken taken = new Taken(message, user == null ? "" : user, bytes, message.getJMSTimestamp());
-        held++;
         heldBytes += bytes;
         if (lanes.add(taken.user(), taken)) {
             deliver(taken);
@@ -191,7 +189,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
     private void acknowledgeFinished() throws JMSException {
         for (Taken taken = finished.poll(); taken != null; taken = finished.poll()) {
             taken.message().acknowledge();
-            held--;
             heldBytes -= taken.bytes();
         }
     }
@@ -214,11 +211,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Messages taken off the queue and not finished yet. */
-    public int held() {
-        return held;
     }
 
     @Override
