@@ -445,16 +445,7 @@ public final class Bench {
 
     /** The threads of a process now (from /proc); 0 when it cannot tell. */
     private static int threads(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("Threads:")) {
-                    return Integer.parseInt(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
+        return (int) Math.max(0, status(pid, "Threads:"));
     }
 
     /**
@@ -579,9 +570,14 @@ public final class Bench {
     }
 
     private static long peakRssKb(long pid) {
+        return status(pid, "VmHWM:");
+    }
+
+    /** The number on a line of /proc/&lt;pid&gt;/status ("Threads:", "VmHWM:" in kB); -1 when it cannot tell. */
+    private static long status(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
