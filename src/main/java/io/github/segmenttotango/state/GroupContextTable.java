@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The group contexts and last page modules ({@link GroupContextStore}) in two tables of the state
@@ -57,13 +58,7 @@ public final class GroupContextTable implements GroupContextStore {
     /** The cached group context of the event's user: by userId, then by anonymousId; null when none. */
     @Override
     public GroupContext lookup(JsonNode event) {
-        for (String key : GroupContextStore.keysOf(event)) {
-            Optional<GroupContext> found = recent.get(key, missing -> Optional.ofNullable(find(missing)));
-            if (found.isPresent()) {
-                return found.get();
-            }
-        }
-        return null;
+        return firstFound(event, recent, this::find);
     }
 
     /** Remembers the context of a group call for its userId and its anonymousId. */
@@ -78,8 +73,13 @@ public final class GroupContextTable implements GroupContextStore {
     /** The module of the last page with a category of the event's user: by userId, then by anonymousId; null when none. */
     @Override
     public String lastPageModule(JsonNode event) {
+        return firstFound(event, recentModules, this::findModule);
+    }
+
+    /** What the event's user has, by userId, then by anonymousId: from the local cache, else the table; null when none. */
+    private static <T> T firstFound(JsonNode event, Cache<String, Optional<T>> cache, Function<String, T> table) {
         for (String key : GroupContextStore.keysOf(event)) {
-            Optional<String> found = recentModules.get(key, missing -> Optional.ofNullable(findModule(missing)));
+            Optional<T> found = cache.get(key, missing -> Optional.ofNullable(table.apply(missing)));
             if (found.isPresent()) {
                 return found.get();
             }
