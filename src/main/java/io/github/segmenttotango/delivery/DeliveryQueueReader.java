@@ -103,11 +103,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
         while (open) {
             try {
                 acknowledgeFinished();
-                if (!taking) {
-                    waitForFinished();
-                    continue;
-                }
-                if (heldBytes >= readAheadBytes) {
+                if (!taking || heldBytes >= readAheadBytes) {
                     waitForFinished();
                     continue;
                 }
@@ -117,7 +113,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
                 }
             } catch (JMSException | RuntimeException e) {
                 if (!taking) {
-                    return;
+                    break;
                 }
                 LOG.warn("The delivery queue's reader could not go on, tries again in 1 s: {}", e.getMessage());
                 sleep(1000);
