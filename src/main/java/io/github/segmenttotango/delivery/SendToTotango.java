@@ -4,6 +4,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -73,8 +74,7 @@ public final class SendToTotango extends AsyncProcessorSupport {
                 .putHeader(HttpHeaders.CONTENT_TYPE, FORM);
         client.request(request)
                 .compose(call -> call.send(Buffer.buffer(form == null ? "" : form))
-                        .compose(answer -> answer.body().map(body -> failureOf(answer.statusCode(), answer.statusMessage(),
-                                answer.getHeader(HttpHeaders.LOCATION), headersOf(answer.headers()), body))))
+                        .compose(answer -> answer.body().map(body -> failureOf(answer, body))))
                 .onComplete(done -> answers.execute(() -> {
                     Exception failure = done.failed() ? asException(done.cause()) : done.result();
                     calls.answered(isOverload(failure));
@@ -85,19 +85,16 @@ public final class SendToTotango extends AsyncProcessorSupport {
                 }));
     }
 
-    /** Null for a 2xx answer, else the failure Camel's HTTP components give. */
-    private HttpOperationFailedException failureOf(int status, String statusText, String location, Map<String, String> headers,
-            Buffer body) {
+    /** Null for a 2xx answer (its headers are not read), else the failure Camel's HTTP components give. */
+    private HttpOperationFailedException failureOf(HttpClientResponse answer, Buffer body) {
+        int status = answer.statusCode();
         if (status >= 200 && status < 300) {
             return null;
         }
-        return new HttpOperationFailedException(url, status, statusText, location, headers, body.toString());
-    }
-
-    private static Map<String, String> headersOf(io.vertx.core.MultiMap headers) {
-        Map<String, String> copy = new HashMap<>();
-        headers.forEach(header -> copy.putIfAbsent(header.getKey(), header.getValue()));
-        return copy;
+        Map<String, String> headers = new HashMap<>();
+        answer.headers().forEach(header -> headers.putIfAbsent(header.getKey(), header.getValue()));
+        return new HttpOperationFailedException(url, status, answer.statusMessage(), answer.getHeader(HttpHeaders.LOCATION), headers,
+                body.toString());
     }
 
     private static Exception asException(Throwable failure) {
