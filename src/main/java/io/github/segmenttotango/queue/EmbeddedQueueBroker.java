@@ -2,9 +2,12 @@ package io.github.segmenttotango.queue;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
+import org.apache.activemq.artemis.core.remoting.impl.invm.TransportConstants;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -38,14 +41,15 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     static final long MEMORY_BYTES = 16L << 20;
     private static final long PAGE_FILE_BYTES = 10L << 20;
     private static final int SERVER_THREADS = 8;
-    private static final int CLIENT_THREADS = 8;
+    private static final int CLIENT_THREADS = 4;
     /**
      * Group commit: the syncs of concurrent sends are batched, and a lone send waits at most this long
      * (nanoseconds) for others to join its sync, in the journal as in the page files.
      */
     private static final int SYNC_WAIT_NANOS = 100_000;
 
-    private final String inVmUrl = "vm://" + SERVER_IDS.getAndIncrement();
+    private final int serverId = SERVER_IDS.getAndIncrement();
+    private final String inVmUrl = "vm://" + serverId;
     private final Path folder;
     private final List<String> orderedQueues;
     private final long maxBytes;
@@ -83,7 +87,9 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .setPagingDirectory(folder.resolve("paging").toString())
                 .setLargeMessagesDirectory(folder.resolve("large-messages").toString())
                 .setMaxDiskUsage(maxDiskUsage)
-                .addAcceptorConfiguration("in-vm", inVmUrl)
+                // the in-VM acceptor on a bounded pool (Artemis gives it an unbounded one)
+                .addAcceptorConfiguration(new TransportConfiguration(BoundedInVmAcceptorFactory.class.getName(),
+                        Map.of(TransportConstants.SERVER_ID_PROP_NAME, serverId), "in-vm"))
                 // at most MEMORY_BYTES of the backlog in the heap; the rest is paged to disk, up to maxBytes
                 .setGlobalMaxSize(2 * Math.min(maxBytes, MEMORY_BYTES))
                 .addAddressSetting("#", addressSettings(1000L));

@@ -119,6 +119,8 @@ public final class Bench {
             row("start-up to ready", String.format(Locale.ROOT, "%.2f s", startup), "");
             if (deliveryOnly) {
                 deliveryAtDistance(sink, base, bundle.pid());
+                long rss = peakRssKb(bundle.pid());
+                row("peak RSS of the bundle (delivery rows only)", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
                 measured = true;
                 return;
             }
