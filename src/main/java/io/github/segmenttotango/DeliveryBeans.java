@@ -4,7 +4,6 @@ import io.github.segmenttotango.delivery.CallsInFlight;
 import io.github.segmenttotango.delivery.CutCallsOnStop;
 import io.github.segmenttotango.delivery.DeliveryQueueReader;
 import io.github.segmenttotango.delivery.DeliverySettings;
-import io.github.segmenttotango.delivery.Outbox;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.RetryTimers;
 import io.github.segmenttotango.delivery.SendToTotango;
@@ -12,15 +11,12 @@ import io.github.segmenttotango.delivery.TotangoAnswers;
 import io.github.segmenttotango.delivery.TotangoForm;
 import io.github.segmenttotango.mapping.TotangoCall;
 import io.github.segmenttotango.metrics.BundleMetrics;
-import io.github.segmenttotango.state.ParkedEvents;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.StartupListener;
-import org.apache.camel.support.TypeConverterSupport;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.time.Duration;
@@ -32,8 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Delivery to Totango (routes/delivery.yaml): {@code totangoAnswers}, {@code prepareRetry},
  * {@code encodeTotangoForm}, {@code sendToTotango} (the HTTP client, under the limit of calls in
- * flight), {@code retryTimers}, the reader of the delivery queue, what a stop does to them, and how a
- * request's Outbox releases parked events.
+ * flight), {@code retryTimers}, the reader of the delivery queue, and what a stop does to them.
  */
 final class DeliveryBeans {
 
@@ -57,8 +52,6 @@ final class DeliveryBeans {
         // the step that turns the call in the body into its form (routes/delivery.yaml)
         context.getRegistry().bind("encodeTotangoForm", (Processor) exchange ->
                 exchange.getMessage().setBody(form.encode(exchange.getMessage().getMandatoryBody(TotangoCall.class))));
-        // the request's Outbox is what releases parked events (release-parked-events in routes/event-routing.yaml)
-        context.getTypeConverterRegistry().addTypeConverter(ParkedEvents.Releases.class, Outbox.class, new ReleasesOfOutbox());
 
         // the calls' input and output: one event loop of a Vert.x of its own (the HTTP server's serve clients)
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
@@ -102,14 +95,5 @@ final class DeliveryBeans {
                 vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
             }
         }, "the delivery queue's reader");
-    }
-
-    /** An Outbox releases parked events as {@link ParkedEvents.Releases} says (the store knows no Outbox). */
-    private static final class ReleasesOfOutbox extends TypeConverterSupport {
-        @Override
-        public <T> T convertTo(Class<T> type, Exchange exchange, Object value) {
-            Outbox outbox = (Outbox) value;
-            return type.cast((ParkedEvents.Releases) outbox::release);
-        }
     }
 }

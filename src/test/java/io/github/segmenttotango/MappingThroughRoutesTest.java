@@ -165,6 +165,24 @@ class MappingThroughRoutesTest {
     }
 
     @Test
+    void twoGroupCallsInOneBatchReleaseAParkedEventOnce() {
+        post("/v1/track", """
+                {"userId":"twice-u","event":"Waiting","messageId":"twice-1"}""");
+        drain("twice-marker");
+        post("/v1/batch", """
+                {"batch":[
+                  {"type":"group","userId":"twice-u","groupId":"twice-g"},
+                  {"type":"group","userId":"twice-u","groupId":"twice-g"}
+                ]}""");
+        List<Received> calls = totango.awaitUser("twice-u", 3);
+        bundle.awaitIdle();
+        assertEquals(1, totango.forUser("twice-u").stream().filter(c -> "Waiting".equals(c.param("sdr_a"))).count(),
+                "the second group call of the batch finds the parked track released already: " + calls);
+        assertEquals(3, totango.forUser("twice-u").size(), "two group calls and the track");
+        assertEquals("Waiting", calls.get(1).param("sdr_a"), "the group's call, then the events it released");
+    }
+
+    @Test
     void anonymousUsersFindTheirGroupContextByAnonymousId() {
         post("/v1/group", """
                 {"anonymousId":"anon-1","groupId":"anon-g"}""");

@@ -13,6 +13,11 @@ import java.util.NoSuchElementException;
  * Groups the events of a file into chunks of up to {@value #CHUNK_SIZE}, in file order; closing it closes
  * the file. When the file fails after some events of a chunk, that chunk still goes, and the failure
  * comes after it.
+ *
+ * <p>Kept rather than Camel's grouping, because the Splitter groups only tokens of text (the tokenize
+ * language's {@code group}), not an iterator of parsed events, and its {@code GroupIterator} drops a
+ * partly read group when the source fails; a split per event with an {@code aggregate} of 100 would
+ * make an exchange per event and hand the chunks over on another thread.
  */
 final class InboxChunks implements Iterator<InboxChunk>, Closeable {
 
