@@ -39,15 +39,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The operator's console (GET /console) in a real headless Chromium against the running bundle: the
  * token typed once, the overview's figures, a dead letter Totango refused listed with its reason and
  * answer, then replayed once Totango takes it; a hostile dead letter shown as text; parked events;
- * the preview's calls. Saves a screenshot of each screen into docs/console/. Skipped without chromium
- * and chromedriver.
+ * the preview's calls. Saves a screenshot of each screen into target/console-screenshots/ (into docs/console/,
+ * the documentation's, with {@code -Dconsole.screenshots=docs/console}). Skipped without chromium and
+ * chromedriver.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Tag("process")
 class ConsoleTest {
 
     private static final String TOKEN = "console-admin-token";
-    private static final Path SCREENSHOTS = Path.of("docs/console");
+    /** A test run does not rewrite the documentation's pictures unless asked to. */
+    private static final Path SCREENSHOTS = Path.of(System.getProperty("console.screenshots", "target/console-screenshots"));
     /** An invalid event (a group call without groupId) whose values try to become markup. */
     private static final String HOSTILE = "{\"type\":\"group\",\"userId\":\"console-bad\",\"messageId\":\"console-bad-1\","
             + "\"traits\":{\"name\":\"<img src=x onerror=\\\"window.pwned=1\\\">\"}}";
@@ -297,6 +299,7 @@ class ConsoleTest {
     }
 
     private static void screenshot(String screen) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
         Files.write(SCREENSHOTS.resolve(screen + ".png"), browser.getScreenshotAs(OutputType.BYTES));
     }
 }
