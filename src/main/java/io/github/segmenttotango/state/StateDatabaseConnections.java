@@ -1,5 +1,10 @@
 package io.github.segmenttotango.state;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.github.segmenttotango.util.RootCause;
+
 import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -9,13 +14,73 @@ import javax.sql.DataSource;
  * The connections to the state database: a pool opened with the bundle and closed when the bundle
  * stops, once its routes have stopped. Closing the pool's last connection closes an H2 database,
  * which then releases its file; without this it stayed open until the JVM exited.
+ *
+ * <p>PostgreSQL (cluster mode) gets a pool that checks a connection before handing it out, so that
+ * the connections a PostgreSQL restart or fail-over closed are replaced rather than failing every
+ * query (H2's pool would hand them out again); its schema is then brought up to date
+ * ({@link StateSchema}). The user and password are PostgreSQL's only (the embedded H2 has its own);
+ * the password is never logged, nor put in a message.
  */
 public final class StateDatabaseConnections extends ServiceSupport {
 
-    private final JdbcConnectionPool pool;
+    /** The most connections to PostgreSQL one instance holds. */
+    static final int POSTGRES_POOL_SIZE = 10;
 
+    private final DataSource pool;
+    private final AutoCloseable closing;
+
+    /** The embedded H2 (or another H2 URL). */
     public StateDatabaseConnections(String jdbcUrl) {
-        this.pool = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+        this(jdbcUrl, "", "");
+    }
+
+    /** H2, or PostgreSQL with this user and password (blank: none). */
+    public StateDatabaseConnections(String jdbcUrl, String user, String password) {
+        if (StateDatabaseUrl.isPostgres(jdbcUrl)) {
+            HikariDataSource postgres = postgres(jdbcUrl, user, password);
+            this.pool = postgres;
+            this.closing = postgres;
+        } else {
+            JdbcConnectionPool h2 = JdbcConnectionPool.create(jdbcUrl, "sa", "");
+            this.pool = h2;
+            this.closing = h2::dispose;
+        }
+    }
+
+    private static HikariDataSource postgres(String jdbcUrl, String user, String password) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("state-database");
+        config.setJdbcUrl(jdbcUrl.strip());
+        if (user != null && !user.isBlank()) {
+            config.setUsername(user.strip());
+        }
+        if (password != null && !password.isEmpty()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(POSTGRES_POOL_SIZE);
+        config.setConnectionTimeout(10_000);
+        // defaults a parameter of the URL overrides: a peer that vanished without closing its
+        // connection (a network partition) is noticed rather than waited for without end
+        config.addDataSourceProperty("connectTimeout", "10");
+        config.addDataSourceProperty("socketTimeout", "120");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("ApplicationName", "segment-totango");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException unreachable) {
+            // no cause attached: the start prints the deepest cause's message, and this line says more
+            throw new IllegalStateException("The state database (PostgreSQL at " + StateDatabaseUrl.describe(jdbcUrl)
+                    + ") cannot be used: " + RootCause.messageOf(unreachable));
+        }
+        try {
+            StateSchema.migrate(pool);
+        } catch (RuntimeException failed) {
+            pool.close();
+            throw new IllegalStateException("The schema of the state database (PostgreSQL at " + StateDatabaseUrl.describe(jdbcUrl)
+                    + ") could not be brought up to date: " + RootCause.messageOf(failed));
+        }
+        return pool;
     }
 
     public DataSource dataSource() {
@@ -23,7 +88,7 @@ public final class StateDatabaseConnections extends ServiceSupport {
     }
 
     @Override
-    protected void doStop() {
-        pool.dispose();
+    protected void doStop() throws Exception {
+        closing.close();
     }
 }
