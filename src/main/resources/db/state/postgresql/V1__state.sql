@@ -1,4 +1,4 @@
--- The state shared by the instances of cluster mode (docs/cluster.md), as the embedded H2 keeps it
+-- The state shared by the instances of cluster mode (docs/operations.md, State in PostgreSQL), as the embedded H2 keeps it
 -- in the single process (the tables' classes in state/ create it there), plus the dead letters,
 -- which the single process keeps as files. Times are epoch milliseconds.
 
