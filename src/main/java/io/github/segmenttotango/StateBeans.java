@@ -12,9 +12,11 @@ import io.github.segmenttotango.state.SeenMessageIds;
 import io.github.segmenttotango.state.SeenMessageIdsRocksDb;
 import io.github.segmenttotango.state.SeenMessageIdsTable;
 import io.github.segmenttotango.state.StateDatabaseConnections;
+import io.github.segmenttotango.state.StateDatabaseReadiness;
 import io.github.segmenttotango.state.StateDatabaseUrl;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +48,8 @@ final class StateBeans {
 
     /**
      * Checks the mode (brokers and URL agree), then opens the state database (a service that stops
-     * last but one, after the queue's): PostgreSQL, its schema brought up to date, in cluster mode.
+     * last but one, after the queue's): PostgreSQL, its schema brought up to date, in cluster mode,
+     * where readiness is down while PostgreSQL cannot be reached.
      */
     static DataSource database(CamelContext context, BundleSettings settings) {
         String configured = Setting.of(context, "bridge.state.jdbc-url");
@@ -56,6 +59,10 @@ final class StateBeans {
                 Setting.of(context, "bridge.state.jdbc-user"), Setting.of(context, "bridge.state.jdbc-password")), "the state database");
         if (StateDatabaseUrl.isPostgres(jdbcUrl)) {
             LOG.info("Cluster mode: the state is shared in PostgreSQL at {}", StateDatabaseUrl.describe(jdbcUrl));
+            HealthCheckRegistry health = HealthCheckRegistry.get(context);
+            if (health != null) {
+                health.register(new StateDatabaseReadiness(state));
+            }
         }
         DataSource dataSource = state.dataSource();
         context.getRegistry().bind("stateDataSource", dataSource);

@@ -8,6 +8,10 @@ import io.github.segmenttotango.util.RootCause;
 import org.apache.camel.support.service.ServiceSupport;
 import org.h2.jdbcx.JdbcConnectionPool;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Properties;
+
 import javax.sql.DataSource;
 
 /**
@@ -28,6 +32,10 @@ public final class StateDatabaseConnections extends ServiceSupport {
 
     private final DataSource pool;
     private final AutoCloseable closing;
+    /** PostgreSQL's URL, user and password, for {@link #unreachable}; null for H2. */
+    private final String postgresUrl;
+    private final String user;
+    private final String password;
 
     /** The embedded H2 (or another H2 URL). */
     public StateDatabaseConnections(String jdbcUrl) {
@@ -40,11 +48,49 @@ public final class StateDatabaseConnections extends ServiceSupport {
             HikariDataSource postgres = postgres(jdbcUrl, user, password);
             this.pool = postgres;
             this.closing = postgres;
+            this.postgresUrl = jdbcUrl.strip();
+            this.user = user;
+            this.password = password;
         } else {
             JdbcConnectionPool h2 = JdbcConnectionPool.create(jdbcUrl, "sa", "");
             this.pool = h2;
             this.closing = h2::dispose;
+            this.postgresUrl = null;
+            this.user = null;
+            this.password = null;
         }
+    }
+
+    /**
+     * Why PostgreSQL cannot be reached now, or null when it answers (always null for the embedded H2):
+     * a connection of its own, outside the pool, given 2 seconds, so that a readiness probe neither
+     * waits for the pool's connection timeout nor takes a connection the routes need.
+     */
+    public String unreachable() {
+        if (postgresUrl == null) {
+            return null;
+        }
+        Properties properties = new Properties();
+        if (user != null && !user.isBlank()) {
+            properties.setProperty("user", user.strip());
+        }
+        if (password != null && !password.isEmpty()) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("connectTimeout", "2");
+        properties.setProperty("socketTimeout", "2");
+        properties.setProperty("loginTimeout", "2");
+        properties.setProperty("ApplicationName", "segment-totango readiness");
+        try (Connection connection = new org.postgresql.Driver().connect(postgresUrl, properties)) {
+            return connection != null && connection.isValid(2) ? null : "no answer within 2 seconds";
+        } catch (SQLException e) {
+            return RootCause.messageOf(e);
+        }
+    }
+
+    /** The URL as logs may show it. */
+    public String describe() {
+        return postgresUrl == null ? "the embedded H2" : "PostgreSQL at " + StateDatabaseUrl.describe(postgresUrl);
     }
 
     private static HikariDataSource postgres(String jdbcUrl, String user, String password) {
