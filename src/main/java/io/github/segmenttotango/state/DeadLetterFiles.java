@@ -197,7 +197,7 @@ public final class DeadLetterFiles implements DeadLetterStore {
         }
     }
 
-    private static boolean validId(String id) {
+    static boolean validId(String id) {
         return id != null && id.matches("[0-9A-Za-z-]{1,64}");
     }
 

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Where dead letters are kept: it writes, reads, pages and expires {@link DeadLetter} records, and
- * knows nothing of where they came from. {@link DeadLetterFiles} keeps them on the data disk; a store
- * shared by several nodes implements the same.
+ * knows nothing of where they came from. {@link DeadLetterFiles} keeps them on the data disk;
+ * {@link DeadLetterTable} in the PostgreSQL that the instances of cluster mode share.
  */
 public interface DeadLetterStore {
 

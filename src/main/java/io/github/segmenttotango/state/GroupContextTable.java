@@ -21,12 +21,13 @@ import java.util.function.Function;
 
 /**
  * The group contexts and last page modules ({@link GroupContextStore}) in two tables of the state
- * database, so they survive a restart, with the entries looked up lately cached in front; entries expire after {@code ttl} and each table is trimmed to
+ * database (the embedded H2, or PostgreSQL shared by the instances of cluster mode), so they survive a restart, with the entries looked up lately cached in front; entries expire after {@code ttl} and each table is trimmed to
  * {@code maxEntries}, oldest first.
  */
 public final class GroupContextTable implements GroupContextStore {
 
     private final DataSource dataSource;
+    private final StateSql sql;
     private final Duration ttl;
     private final long maxEntries;
     private final Clock clock;
@@ -45,6 +46,7 @@ public final class GroupContextTable implements GroupContextStore {
 
     public GroupContextTable(DataSource dataSource, Duration ttl, long maxEntries, Clock clock) {
         this.dataSource = dataSource;
+        this.sql = StateSql.of(dataSource);
         this.ttl = ttl;
         this.maxEntries = maxEntries;
         this.clock = clock;
@@ -52,7 +54,9 @@ public final class GroupContextTable implements GroupContextStore {
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
         this.recentModules = Caffeine.newBuilder().maximumSize(LOCAL_ENTRIES).expireAfterWrite(LOCAL_TTL)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis())).build();
-        createTable();
+        if (sql.createsTablesItself()) {
+            createTable();
+        }
     }
 
     /** The cached group context of the event's user: by userId, then by anonymousId; null when none. */
@@ -137,7 +141,7 @@ public final class GroupContextTable implements GroupContextStore {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT module FROM last_page_module WHERE user_key = ? AND updated_at >= ?")) {
-            select.setString(1, key);
+            select.setString(1, sql.text(key));
             select.setLong(2, clock.millis() - ttl.toMillis());
             try (ResultSet row = select.executeQuery()) {
                 return row.next() ? row.getString(1) : null;
@@ -149,14 +153,15 @@ public final class GroupContextTable implements GroupContextStore {
 
     private void saveModule(String key, String module) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement merge = connection.prepareStatement(
+                PreparedStatement merge = connection.prepareStatement(sql == StateSql.POSTGRESQL
+                        ? StateSql.upsert("last_page_module", "user_key", "module", "updated_at") :
                         "MERGE INTO last_page_module t USING (VALUES (CAST(? AS VARCHAR(400)), CAST(? AS VARCHAR),"
                                 + " CAST(? AS BIGINT))) s(user_key, module, updated_at)"
                                 + " ON t.user_key = s.user_key"
                                 + " WHEN MATCHED THEN UPDATE SET module = s.module, updated_at = s.updated_at"
                                 + " WHEN NOT MATCHED THEN INSERT (user_key, module, updated_at) VALUES (s.user_key, s.module, s.updated_at)")) {
-            merge.setString(1, key);
-            merge.setString(2, module);
+            merge.setString(1, sql.text(key));
+            merge.setString(2, sql.text(module));
             merge.setLong(3, clock.millis());
             merge.executeUpdate();
         } catch (SQLException e) {
@@ -168,7 +173,7 @@ public final class GroupContextTable implements GroupContextStore {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT account_id, product_account_id FROM group_context WHERE user_key = ? AND updated_at >= ?")) {
-            select.setString(1, key);
+            select.setString(1, sql.text(key));
             select.setLong(2, clock.millis() - ttl.toMillis());
             try (ResultSet row = select.executeQuery()) {
                 return row.next() ? new GroupContext(row.getString(1), row.getString(2)) : null;
@@ -180,7 +185,8 @@ public final class GroupContextTable implements GroupContextStore {
 
     private void save(String key, GroupContext context) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement merge = connection.prepareStatement(
+                PreparedStatement merge = connection.prepareStatement(sql == StateSql.POSTGRESQL
+                        ? StateSql.upsert("group_context", "user_key", "account_id", "product_account_id", "updated_at") :
                         "MERGE INTO group_context t USING (VALUES (CAST(? AS VARCHAR(400)), CAST(? AS VARCHAR(1000)),"
                                 + " CAST(? AS VARCHAR(1000)), CAST(? AS BIGINT))) s(user_key, account_id, product_account_id, updated_at)"
                                 + " ON t.user_key = s.user_key"
@@ -188,9 +194,9 @@ public final class GroupContextTable implements GroupContextStore {
                                 + " product_account_id = s.product_account_id, updated_at = s.updated_at"
                                 + " WHEN NOT MATCHED THEN INSERT (user_key, account_id, product_account_id, updated_at)"
                                 + " VALUES (s.user_key, s.account_id, s.product_account_id, s.updated_at)")) {
-            merge.setString(1, key);
-            merge.setString(2, context.accountId());
-            merge.setString(3, context.productAccountId());
+            merge.setString(1, sql.text(key));
+            merge.setString(2, sql.text(context.accountId()));
+            merge.setString(3, sql.text(context.productAccountId()));
             merge.setLong(4, clock.millis());
             merge.executeUpdate();
         } catch (SQLException e) {

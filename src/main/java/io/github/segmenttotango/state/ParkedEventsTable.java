@@ -24,11 +24,13 @@ import java.util.Set;
 
 /**
  * The events that have no account yet ({@link ParkedEvents}) in a table of the state database, under
- * their messageId, userId and anonymousId.
+ * their messageId, userId and anonymousId: the embedded H2, or PostgreSQL shared by the instances of
+ * cluster mode, where taking events out locks them, so that two instances never take the same one.
  */
 public final class ParkedEventsTable implements ParkedEvents {
 
     private final DataSource dataSource;
+    private final StateSql sql;
     private final Duration window;
     private final Clock clock;
     private final ObjectMapper json = JsonMapper.builder().build();
@@ -37,6 +39,13 @@ public final class ParkedEventsTable implements ParkedEvents {
         this.dataSource = dataSource;
         this.window = window;
         this.clock = clock;
+        this.sql = StateSql.of(dataSource);
+        if (sql.createsTablesItself()) {
+            createTable();
+        }
+    }
+
+    private void createTable() {
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS parked_event (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                     + " message_id VARCHAR(" + SeenMessageIds.MAX_ID_LENGTH + "), user_id VARCHAR(400), anonymous_id VARCHAR(400),"
@@ -53,12 +62,13 @@ public final class ParkedEventsTable implements ParkedEvents {
     @Override
     public void park(JsonNode event) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement insert = connection.prepareStatement(
-                        "MERGE INTO parked_event (message_id, user_id, anonymous_id, event, parked_at) KEY (message_id)"
+                PreparedStatement insert = connection.prepareStatement(sql == StateSql.POSTGRESQL
+                        ? StateSql.upsert("parked_event", "message_id", "user_id", "anonymous_id", "event", "parked_at")
+                        : "MERGE INTO parked_event (message_id, user_id, anonymous_id, event, parked_at) KEY (message_id)"
                                 + " VALUES (?, ?, ?, ?, ?)")) {
-            insert.setString(1, SeenMessageIds.storedId(SegmentToTotango.messageIdOf(event)));
-            insert.setString(2, SegmentToTotango.text(event.get("userId")));
-            insert.setString(3, SegmentToTotango.text(event.get("anonymousId")));
+            insert.setString(1, sql.text(SeenMessageIds.storedId(SegmentToTotango.messageIdOf(event))));
+            insert.setString(2, sql.text(SegmentToTotango.text(event.get("userId"))));
+            insert.setString(3, sql.text(SegmentToTotango.text(event.get("anonymousId"))));
             insert.setString(4, json.writeValueAsString(event));
             insert.setLong(5, clock.millis());
             insert.executeUpdate();
@@ -74,10 +84,13 @@ public final class ParkedEventsTable implements ParkedEvents {
         if (userId == null && anonymousId == null) {
             return List.of();
         }
-        String query = "SELECT id, event FROM parked_event WHERE user_id = ? OR anonymous_id = ? ORDER BY id";
-        Object[] parameters = {userId == null ? "\u0000" : userId, anonymousId == null ? "\u0000" : anonymousId};
+        // by userId, by anonymousId, or by either
+        String where = userId == null ? "anonymous_id = ?" : anonymousId == null ? "user_id = ?" : "user_id = ? OR anonymous_id = ?";
+        String query = "SELECT id, event FROM parked_event WHERE " + where + " ORDER BY id";
+        Object[] parameters = userId == null ? new Object[] {sql.text(anonymousId)} : anonymousId == null
+                ? new Object[] {sql.text(userId)} : new Object[] {sql.text(userId), sql.text(anonymousId)};
         if (releases == null) {
-            return take(query, parameters);
+            return take(query + sql.forUpdate(), parameters);
         }
         Map<Long, JsonNode> parked = read(query, parameters);
         Set<Long> released = releases.release(parked.keySet());
@@ -102,7 +115,8 @@ public final class ParkedEventsTable implements ParkedEvents {
 
     @Override
     public List<JsonNode> expired() {
-        return take("SELECT id, event FROM parked_event WHERE parked_at < ? ORDER BY id", clock.millis() - window.toMillis());
+        return take("SELECT id, event FROM parked_event WHERE parked_at < ? ORDER BY id" + sql.forUpdate(),
+                clock.millis() - window.toMillis());
     }
 
     @Override

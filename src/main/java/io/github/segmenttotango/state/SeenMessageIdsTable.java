@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -30,10 +31,18 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
     private static final String MERGE = "MERGE INTO seen_message_key (message_key, seen_at) KEY (message_key) VALUES (?, ?)";
 
     private final DataSource dataSource;
+    private final StateSql sql;
+    private final String upsert;
 
+    /** On the embedded H2 (which gets the table if need be) or PostgreSQL (shared by the instances of cluster mode). */
     public SeenMessageIdsTable(DataSource dataSource, Duration window, Clock clock) {
         super(window, clock);
         this.dataSource = dataSource;
+        this.sql = StateSql.of(dataSource);
+        this.upsert = sql == StateSql.H2 ? MERGE : StateSql.upsert("seen_message_key", "message_key", "seen_at");
+        if (!sql.createsTablesItself()) {
+            return;
+        }
         try (Connection connection = dataSource.getConnection(); Statement ddl = connection.createStatement()) {
             ddl.execute("CREATE TABLE IF NOT EXISTS seen_message_key (message_key UUID PRIMARY KEY, seen_at BIGINT NOT NULL)");
             ddl.execute("CREATE INDEX IF NOT EXISTS seen_message_key_time ON seen_message_key (seen_at)");
@@ -42,12 +51,16 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
         }
     }
 
+    /**
+     * Remembers the keys in one transaction, in key order: two instances remembering overlapping
+     * batches then lock their rows in the same order and cannot deadlock.
+     */
     @Override
     protected void rememberAt(List<UUID> keys, long seenAt) {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement merge = connection.prepareStatement(MERGE)) {
-                for (UUID key : keys) {
+            try (PreparedStatement merge = connection.prepareStatement(upsert)) {
+                for (UUID key : new TreeSet<>(keys)) {
                     merge.setObject(1, key);
                     merge.setLong(2, seenAt);
                     merge.addBatch();
@@ -78,7 +91,7 @@ public final class SeenMessageIdsTable extends SeenMessageIds {
                 PreparedStatement select = connection.prepareStatement(
                         "SELECT message_key FROM seen_message_key WHERE message_key = ANY(?) AND seen_at >= ?")) {
             for (int from = 0; from < keys.size(); from += CHUNK) {
-                select.setObject(1, keys.subList(from, Math.min(keys.size(), from + CHUNK)).toArray(new UUID[0]));
+                sql.setKeys(connection, select, 1, keys.subList(from, Math.min(keys.size(), from + CHUNK)));
                 select.setLong(2, since);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {

@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The JDBC URL of the state database (group contexts, seen messageIds, parked events).
+ * The JDBC URL of the state database (group contexts, seen messageIds, parked events; in cluster
+ * mode the dead letters too): the embedded H2 of the single process, or PostgreSQL in cluster mode
+ * ({@link ClusterMode}), whose URL is left as it is.
  *
  * <p>H2 writes a committed transaction to its file up to {@code WRITE_DELAY} (500 ms) later, so a
  * {@code kill -9} in that time loses it; the reader, though, takes an event off the queue as soon
@@ -20,6 +22,24 @@ import java.util.Locale;
 public final class StateDatabaseUrl {
 
     private StateDatabaseUrl() {
+    }
+
+    /** Whether the URL is PostgreSQL's (the state shared by the instances of cluster mode). */
+    public static boolean isPostgres(String url) {
+        return url != null && url.strip().toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:");
+    }
+
+    /**
+     * The URL as logs may show it: its host, port and database, without the parameters after
+     * {@code ?} or a user before {@code @}.
+     */
+    public static String describe(String url) {
+        String shown = url.strip();
+        int parameters = shown.indexOf('?');
+        shown = parameters < 0 ? shown : shown.substring(0, parameters);
+        int at = shown.lastIndexOf('@');
+        int slashes = shown.indexOf("//");
+        return at < 0 || slashes < 0 || at < slashes ? shown : shown.substring(0, slashes + 2) + shown.substring(at + 1);
     }
 
     /** The configured URL (blank: embedded H2 in {@code <dataDir>/state}), made durable when it is H2's. */

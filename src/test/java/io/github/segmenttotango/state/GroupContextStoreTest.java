@@ -6,28 +6,54 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.segmenttotango.mapping.GroupContext;
 
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import io.github.segmenttotango.support.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The group context cache: by userId then anonymousId, expiring, bounded. */
+/**
+ * The group context cache: by userId then anonymousId, expiring, bounded. On the embedded H2 here,
+ * on PostgreSQL in {@link GroupContextStorePostgresTest}.
+ */
 class GroupContextStoreTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final SettableClock clock = new SettableClock(Instant.parse("2024-03-01T00:00:00Z"));
+    final SettableClock clock = new SettableClock(Instant.parse("2024-03-01T00:00:00Z"));
+    private final List<Runnable> closing = new ArrayList<>();
 
-    private static JsonNode event(String json) throws Exception {
+    /** An empty state database of its own. */
+    DataSource database(String name) {
+        JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:" + name + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        closing.add(db::dispose);
+        return db;
+    }
+
+    /** Closes the databases of the test. */
+    final void closeWhenDone(Runnable close) {
+        closing.add(close);
+    }
+
+    @AfterEach
+    void close() {
+        closing.forEach(Runnable::run);
+    }
+
+    static JsonNode event(String json) throws Exception {
         return JSON.readTree(json);
     }
 
     @Test
     void looksUpByUserIdThenAnonymousIdExpiresAndStaysBounded() throws Exception {
-        JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:cache" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        DataSource db = database("cache");
         GroupContextStore store = new GroupContextTable(db, Duration.ofDays(30), 3, clock);
         store.remember(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), new GroupContext("g1", null));
         store.remember(event("{\"anonymousId\":\"a2\"}"), new GroupContext("g2", "g2__p"));
@@ -48,12 +74,11 @@ class GroupContextStoreTest {
         assertEquals(2, store.expire(), "trimmed to the bound, oldest first");
         assertNull(store.lookup(event("{\"userId\":\"b0\"}")));
         assertEquals("g4", store.lookup(event("{\"userId\":\"b4\"}")).accountId());
-        db.dispose();
     }
 
     @Test
     void lastPageModulesAreKeptBesideTheGroupContextsExpiringAndBounded() throws Exception {
-        JdbcConnectionPool db = JdbcConnectionPool.create("jdbc:h2:mem:modules" + System.nanoTime() + ";DB_CLOSE_DELAY=-1", "sa", "");
+        DataSource db = database("modules");
         GroupContextStore store = new GroupContextTable(db, Duration.ofDays(30), 2, clock);
         store.rememberLastPageModule(event("{\"userId\":\"u1\",\"anonymousId\":\"a1\"}"), "Docs");
         store.rememberLastPageModule(event("{\"userId\":\"u2\"}"), null);
@@ -77,6 +102,5 @@ class GroupContextStoreTest {
         clock.advance(Duration.ofDays(31));
         assertNull(restarted.lastPageModule(event("{\"userId\":\"u3\"}")), "expired after the ttl");
         assertEquals(3, restarted.expire(), "both modules and the group context go");
-        db.dispose();
     }
 }
