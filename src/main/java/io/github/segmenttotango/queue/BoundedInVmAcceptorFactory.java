@@ -1,6 +1,7 @@
 package io.github.segmenttotango.queue;
 
 import org.apache.activemq.artemis.core.remoting.impl.invm.InVMAcceptorFactory;
+import org.apache.activemq.artemis.core.remoting.impl.invm.TransportConstants;
 import org.apache.activemq.artemis.core.server.cluster.ClusterConnection;
 import org.apache.activemq.artemis.core.server.metrics.MetricsManager;
 import org.apache.activemq.artemis.spi.core.protocol.ProtocolManager;
@@ -9,6 +10,7 @@ import org.apache.activemq.artemis.spi.core.remoting.BufferHandler;
 import org.apache.activemq.artemis.spi.core.remoting.ServerConnectionLifeCycleListener;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,24 +24,43 @@ import java.util.concurrent.atomic.AtomicInteger;
  * finds its threads busy, for the bundle's handful of in-VM connections). Each connection runs its packets
  * in order on an ordered executor over this pool, so it needs one thread at a time at most, and no packet
  * waits for another connection's.
- * Idle threads end after a minute. Named in the broker's acceptor configuration (Artemis builds it).
+ * Idle threads end after a minute; the pool ends with its broker ({@link #shutdown(Object)}). Named in the
+ * broker's acceptor configuration (Artemis builds it), which gives it the broker's server id.
  */
 public class BoundedInVmAcceptorFactory extends InVMAcceptorFactory {
 
     static final int THREADS = 4;
-    private static final AtomicInteger POOLS = new AtomicInteger();
+    private static final Map<String, ThreadPoolExecutor> POOLS = new ConcurrentHashMap<>();
 
     @Override
     public Acceptor createAcceptor(String name, ClusterConnection clusterConnection, Map<String, Object> configuration,
             BufferHandler handler, ServerConnectionLifeCycleListener listener, Executor threadPool,
             ScheduledExecutorService scheduledThreadPool, Map<String, ProtocolManager> protocolMap, String threadFactoryGroupName,
             MetricsManager metricsManager) {
-        return super.createAcceptor(name, clusterConnection, configuration, handler, listener, boundedPool(), scheduledThreadPool,
+        String serverId = String.valueOf(configuration.getOrDefault(TransportConstants.SERVER_ID_PROP_NAME, 0));
+        ThreadPoolExecutor pool = boundedPool(threadPrefix(serverId));
+        ThreadPoolExecutor before = POOLS.put(serverId, pool);
+        if (before != null) {
+            before.shutdown();
+        }
+        return super.createAcceptor(name, clusterConnection, configuration, handler, listener, pool, scheduledThreadPool,
                 protocolMap, threadFactoryGroupName, metricsManager);
     }
 
-    private static Executor boundedPool() {
-        String prefix = "queue-in-vm-" + POOLS.incrementAndGet() + "-";
+    /** The names of a broker's acceptor threads start with this. */
+    static String threadPrefix(Object serverId) {
+        return "queue-in-vm-" + serverId + "-";
+    }
+
+    /** Ends the pool of a broker's acceptor once the broker has stopped (its threads finish their last packets). */
+    static void shutdown(Object serverId) {
+        ThreadPoolExecutor pool = POOLS.remove(String.valueOf(serverId));
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+
+    private static ThreadPoolExecutor boundedPool(String prefix) {
         AtomicInteger threads = new AtomicInteger();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
             Thread thread = new Thread(task, prefix + threads.incrementAndGet());

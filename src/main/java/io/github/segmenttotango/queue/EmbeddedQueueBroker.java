@@ -149,6 +149,12 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     protected void doStop() throws Exception {
         if (broker != null) {
             broker.stop();
+            BoundedInVmAcceptorFactory.shutdown(serverId);
         }
+    }
+
+    /** The names of this broker's in-VM acceptor threads start with this. */
+    String acceptorThreadPrefix() {
+        return BoundedInVmAcceptorFactory.threadPrefix(serverId);
     }
 }

@@ -55,7 +55,8 @@ class EmbeddedQueueBrokerThreadsTest {
             List<String> names = Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
             assertTrue(names.stream().noneMatch(name -> name.contains("remoting-service")),
                     "no thread of Artemis' unbounded remoting pool: " + names);
-            long inVm = names.stream().filter(name -> name.startsWith("queue-in-vm-")).count();
+            // this broker's only: the suite's other brokers in this JVM have pools of their own
+            long inVm = names.stream().filter(name -> name.startsWith(broker.acceptorThreadPrefix())).count();
             assertTrue(inVm >= 1 && inVm <= BoundedInVmAcceptorFactory.THREADS, "in-VM acceptor threads: " + inVm);
         } finally {
             for (Connection connection : connections) {
@@ -64,5 +65,29 @@ class EmbeddedQueueBrokerThreadsTest {
             senders.shutdownNow();
             broker.stop();
         }
+    }
+
+    @Test
+    void theAcceptorsThreadsEndWithTheBroker() throws Exception {
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 64L << 20, 99, "events");
+        broker.start();
+        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(broker.inVmUrl());
+        try (Connection connection = factory.createConnection();
+                Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                MessageProducer producer = session.createProducer(session.createQueue("events"))) {
+            producer.send(session.createTextMessage("[]"));
+        }
+        String prefix = broker.acceptorThreadPrefix();
+        assertTrue(acceptorThreads(prefix) >= 1, "the acceptor ran on its pool");
+        broker.stop();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (acceptorThreads(prefix) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, acceptorThreads(prefix), "acceptor threads left after the broker stopped");
+    }
+
+    private static long acceptorThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
     }
 }
