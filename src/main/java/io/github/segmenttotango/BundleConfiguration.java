@@ -48,7 +48,7 @@ public class BundleConfiguration implements CamelConfiguration {
         SegmentToTotango mapping = MappingBeans.bind(context, settings, stores.groupContexts(), metrics);
         AdminBeans.bind(context, settings, stores, mapping);
         DeliveryBeans.bind(context, settings, metrics, queue);
-        InboxBeans.bind(context, settings, clock);
+        InboxBeans.bind(context, settings, clock, dataSource);
         watch(context, settings, metrics, queue, stores);
         HttpServerBeans.limitConnections(context, settings);
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
@@ -60,7 +60,7 @@ public class BundleConfiguration implements CamelConfiguration {
      * Settings the routes read in another form than the properties file gives them (listed at the end
      * of config/application.properties).
      */
-    private static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
+    static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
         // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)
         properties.addOverrideProperty("totango.track-module-from-last-page",
                 String.valueOf(settings.mapping().trackModuleFromLastPage()));
