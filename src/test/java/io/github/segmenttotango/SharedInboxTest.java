@@ -149,6 +149,20 @@ class SharedInboxTest {
         assertEquals(0, locksHeld(), "the dead instance's lock is gone with the file");
     }
 
+    @Test
+    void aFileThatCannotBeReadMovesToErrorOnceAndItsLockIsReleased() throws Exception {
+        drop("broken.json", "these are not events");
+        drop("good.ndjson", lines("good-u", "good", 3));
+        Wait.atMost(Duration.ofSeconds(30)).alias("broken.json's sidecar in error/")
+                .until(() -> Files.exists(today("error").resolve("broken.json.error.json")));
+        Wait.atMost(Duration.ofSeconds(30)).alias("good.ndjson moved to done/").until(() -> Files.exists(today("done").resolve("good.ndjson")));
+
+        assertEquals(List.of("broken.json", "broken.json.error.json"), filesIn(today("error")), "moved once, by one instance");
+        assertEquals(List.of(), filesIn(inbox));
+        assertEquals(3, received().size(), "only the good file's events: " + received());
+        assertEquals(0, locksHeld(), "the failed file's lock is released too");
+    }
+
     private static String track(String user, String messageId) {
         return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"E\",\"messageId\":\"" + messageId
                 + "\",\"context\":{\"groupId\":\"g\"}}";
