@@ -35,8 +35,14 @@ final class InboxBeans {
             properties.addOverrideProperty("inbox.read-lock", "changed");
             return;
         }
-        ReadLockTable locks = new ReadLockTable(state, READ_LOCK_OWNER, duration(context, "inbox.lock-max-age"),
-                duration(context, "inbox.lock-keep-alive"), context);
+        Duration maxAge = duration(context, "inbox.lock-max-age");
+        Duration keepAlive = duration(context, "inbox.lock-keep-alive");
+        if (keepAlive.isZero() || maxAge.compareTo(keepAlive.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("inbox.lock-max-age (" + BundleSettings.environmentVariable("inbox.lock-max-age")
+                    + ") must be at least twice inbox.lock-keep-alive (" + BundleSettings.environmentVariable("inbox.lock-keep-alive")
+                    + "), which must not be 0");
+        }
+        ReadLockTable locks = new ReadLockTable(state, READ_LOCK_OWNER, maxAge, keepAlive, context);
         context.getRegistry().bind("inboxReadLocks", Services.add(context, locks, "the inbox's read locks"));
         properties.addOverrideProperty("inbox.read-lock", "idempotent-changed");
         properties.addOverrideProperty("inbox.read-locks", "#inboxReadLocks");

@@ -11,6 +11,7 @@ import io.github.segmenttotango.state.StateDatabaseConnections;
 import io.github.segmenttotango.support.Scratch;
 import io.github.segmenttotango.support.TestPostgres;
 import io.github.segmenttotango.support.Wait;
+import io.github.segmenttotango.util.RootCause;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -50,6 +51,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -163,6 +165,15 @@ class SharedInboxTest {
         assertEquals(0, locksHeld(), "the failed file's lock is released too");
     }
 
+    @Test
+    void aLockMaximumAgeBelowTwiceTheKeepAliveStopsTheStartNamingBoth() {
+        Exception refused = assertThrows(Exception.class, () -> Instance.start("c", database, inbox,
+                Map.of("inbox.lock-max-age", "5s", "inbox.lock-keep-alive", "3s")).close());
+        String message = RootCause.messageOf(refused);
+        assertEquals("inbox.lock-max-age (INBOX_LOCK_MAX_AGE) must be at least twice inbox.lock-keep-alive (INBOX_LOCK_KEEP_ALIVE),"
+                + " which must not be 0", message);
+    }
+
     private static String track(String user, String messageId) {
         return "{\"type\":\"track\",\"userId\":\"" + user + "\",\"event\":\"E\",\"messageId\":\"" + messageId
                 + "\",\"context\":{\"groupId\":\"g\"}}";
@@ -249,6 +260,7 @@ class SharedInboxTest {
         final Path dataDir;
         final List<String> messageIds = new ArrayList<>();
         final Set<String> files = Collections.synchronizedSet(new HashSet<>());
+        private StateDatabaseConnections state;
 
         private Instance(String name, Main main, Path dataDir) {
             this.name = name;
@@ -257,6 +269,10 @@ class SharedInboxTest {
         }
 
         static Instance start(String name, TestPostgres.Database database, Path inbox) throws Exception {
+            return start(name, database, inbox, Map.of());
+        }
+
+        static Instance start(String name, TestPostgres.Database database, Path inbox, Map<String, String> more) throws Exception {
             Path dataDir = Files.createTempDirectory("segment-totango-" + name);
             Main main = new Main();
             Instance instance = new Instance(name, main, dataDir);
@@ -275,8 +291,18 @@ class SharedInboxTest {
             settings.put("inbox.lock-max-age", "2s");
             settings.put("inbox.lock-keep-alive", "200ms");
             settings.put("camel.server.port", String.valueOf(freePort()));
+            settings.putAll(more);
             settings.forEach(main::addOverrideProperty);
-            main.start();
+            try {
+                main.start();
+            } catch (Exception failed) {
+                // a start refused after the pool opened: its connections closed here
+                if (instance.state != null && instance.state.dataSource() instanceof AutoCloseable pool) {
+                    pool.close();
+                }
+                Scratch.delete(dataDir);
+                throw failed;
+            }
             return instance;
         }
 
@@ -299,7 +325,7 @@ class SharedInboxTest {
             BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
             BundleConfiguration.publishDerivedSettings(properties, settings);
             Clock clock = Clock.systemUTC();
-            StateDatabaseConnections state = new StateDatabaseConnections(Setting.of(context, "bridge.state.jdbc-url"),
+            state = new StateDatabaseConnections(Setting.of(context, "bridge.state.jdbc-url"),
                     Setting.of(context, "bridge.state.jdbc-user"), "");
             Services.add(context, state, "the state database");
             BundleMetrics metrics = new BundleMetrics(context);
