@@ -60,7 +60,7 @@ public class BundleConfiguration implements CamelConfiguration {
      * Settings the routes read in another form than the properties file gives them (listed at the end
      * of config/application.properties).
      */
-    static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
+    private static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
         // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)
         properties.addOverrideProperty("totango.track-module-from-last-page",
                 String.valueOf(settings.mapping().trackModuleFromLastPage()));

@@ -323,7 +323,8 @@ class SharedInboxTest {
         private void wire(CamelContext context) throws Exception {
             PropertiesComponent properties = context.getPropertiesComponent();
             BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
-            BundleConfiguration.publishDerivedSettings(properties, settings);
+            // the durations in milliseconds the file drop's route reads, as BundleConfiguration publishes them
+            settings.durations().forEach((key, duration) -> properties.addOverrideProperty(key + ".millis", String.valueOf(duration.toMillis())));
             Clock clock = Clock.systemUTC();
             state = new StateDatabaseConnections(Setting.of(context, "bridge.state.jdbc-url"),
                     Setting.of(context, "bridge.state.jdbc-user"), "");
