@@ -48,7 +48,7 @@ public class BundleConfiguration implements CamelConfiguration {
         SegmentToTotango mapping = MappingBeans.bind(context, settings, stores.groupContexts(), metrics);
         AdminBeans.bind(context, settings, stores, mapping);
         DeliveryBeans.bind(context, settings, metrics, queue);
-        InboxBeans.bind(context, settings, clock);
+        InboxBeans.bind(context, settings, clock, dataSource);
         watch(context, settings, metrics, queue, stores);
         HttpServerBeans.limitConnections(context, settings);
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),

@@ -150,6 +150,16 @@ public final class InboxFileReader {
     }
 
     /**
+     * Creates the day's folder in {@code done/} beside the inbox, if missing, before Camel moves a file
+     * there: instances that share the inbox may both create it at the same moment, and Camel's move
+     * fails for the one whose {@code mkdirs} finds it made meanwhile (the file then stays in the inbox
+     * and is read again); {@link Files#createDirectories} takes a folder made meanwhile as made.
+     */
+    public void prepareDoneFolder(String day) throws IOException {
+        Files.createDirectories(inbox.resolveSibling("done").resolve(day));
+    }
+
+    /**
      * Moves a file that cannot be read to {@code error/<day>/} beside the inbox (its sidecar says why); its
      * done marker, if any, is removed with it.
      */

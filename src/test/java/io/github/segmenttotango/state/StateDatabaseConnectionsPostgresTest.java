@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -43,11 +44,14 @@ class StateDatabaseConnectionsPostgresTest {
         StateDatabaseConnections second = database.connect();
         second.stop();
         try (Connection connection = connections.dataSource().getConnection(); Statement select = connection.createStatement();
-                ResultSet rows = select.executeQuery("SELECT version, success FROM state_schema_history WHERE version IS NOT NULL")) {
-            assertTrue(rows.next());
-            assertEquals("1", rows.getString(1));
-            assertTrue(rows.getBoolean(2));
-            assertTrue(!rows.next(), "applied once");
+                ResultSet rows = select.executeQuery("SELECT version, success FROM state_schema_history WHERE version IS NOT NULL"
+                        + " ORDER BY installed_rank")) {
+            for (String version : List.of("1", "2")) {
+                assertTrue(rows.next(), "version " + version + " applied");
+                assertEquals(version, rows.getString(1));
+                assertTrue(rows.getBoolean(2));
+            }
+            assertTrue(!rows.next(), "each applied once");
         }
     }
 
