@@ -46,6 +46,13 @@ public final class BacklogGuard {
     }
 
     private volatile boolean stopping;
+    /** Why the queue ingest writes to cannot be reached now (Kafka, in cluster mode), or null while it can. */
+    private volatile java.util.function.Supplier<String> unreachable = () -> null;
+
+    /** Ingest is also refused (503 queue_unreachable) while {@code why} answers a reason; the file drop waits. */
+    public void refuseWhile(java.util.function.Supplier<String> why) {
+        this.unreachable = why;
+    }
 
     /** From now on ingest answers 503: the bundle is stopping. */
     public void stopping() {
@@ -56,6 +63,9 @@ public final class BacklogGuard {
     public void check() {
         if (stopping) {
             throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
+        }
+        if (unreachable.get() != null) {
+            throw new IngestException(503, "queue_unreachable", "The events cannot be stored now (Kafka cannot be reached); send again later");
         }
         if (disk.full() != null) {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
@@ -70,7 +80,7 @@ public final class BacklogGuard {
 
     /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
     public void awaitRoom() throws InterruptedException {
-        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null) {
+        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null || unreachable.get() != null) {
             Thread.sleep(500);
         }
     }

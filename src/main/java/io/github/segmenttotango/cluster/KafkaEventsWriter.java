@@ -1,0 +1,84 @@
+package io.github.segmenttotango.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.github.segmenttotango.ingest.AcceptedEvents;
+import io.github.segmenttotango.ingest.IngestException;
+import io.github.segmenttotango.util.RootCause;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * Cluster mode's {@code eventsQueue}: writes the accepted events of a request (or of a chunk of a
+ * dropped file) to the events topic and returns once Kafka acknowledged them ({@code acks=all} on an
+ * idempotent producer), one record per user (userId, else anonymousId) holding that user's events
+ * in order, keyed by the user so that a user's events stay in one partition, in order. When Kafka
+ * does not acknowledge them within {@code bridge.cluster.send-timeout}, the request is refused whole
+ * with 503 {@code kafka_unavailable} (the client sends it again; a record Kafka took meanwhile is a
+ * duplicate the dedup window drops).
+ */
+public final class KafkaEventsWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaEventsWriter.class);
+
+    private final Producer<byte[], byte[]> producer;
+    private final String topic;
+    private final AcceptedEvents messages;
+
+    public KafkaEventsWriter(Producer<byte[], byte[]> producer, String topic, AcceptedEvents messages) {
+        this.producer = producer;
+        this.topic = topic;
+        this.messages = messages;
+    }
+
+    /** Writes the events of one request (an {@link AcceptedEvents} message, a JSON array); returns once Kafka has them. */
+    public void write(byte[] events) throws Exception {
+        List<Future<RecordMetadata>> sends = new ArrayList<>();
+        try {
+            for (Map.Entry<String, List<ObjectNode>> ofUser : byUser(messages.fromMessage(events)).entrySet()) {
+                sends.add(producer.send(new ProducerRecord<>(topic, ofUser.getKey().getBytes(StandardCharsets.UTF_8),
+                        messages.toMessage(ofUser.getValue()))));
+            }
+            for (Future<RecordMetadata> send : sends) {
+                send.get();
+            }
+        } catch (ExecutionException | org.apache.kafka.common.KafkaException e) {
+            String why = RootCause.messageOf(e);
+            LOG.warn("Kafka did not take a request's events, it is answered 503: {}", why);
+            throw new IngestException(503, "kafka_unavailable", "The events could not be stored now; send them again in a moment");
+        }
+    }
+
+    /** The events by user (userId, else anonymousId), users in the order they first came, each user's events in order. */
+    public static Map<String, List<ObjectNode>> byUser(List<ObjectNode> events) {
+        Map<String, List<ObjectNode>> byUser = new LinkedHashMap<>();
+        for (ObjectNode event : events) {
+            byUser.computeIfAbsent(userOf(event), key -> new ArrayList<>()).add(event);
+        }
+        return byUser;
+    }
+
+    /** The key of an event's user: its userId, else its anonymousId, else empty. */
+    public static String userOf(JsonNode event) {
+        for (String field : List.of("userId", "anonymousId")) {
+            JsonNode id = event.get(field);
+            if (id != null && !id.isNull() && !id.asText().isEmpty()) {
+                return id.asText();
+            }
+        }
+        return "";
+    }
+}
