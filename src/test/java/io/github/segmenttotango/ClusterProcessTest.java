@@ -140,7 +140,9 @@ class ClusterProcessTest {
         accepted(instances.get(0).post("/v1/batch", RunningBundle.WRITE_KEY, """
                 {"batch":[{"type":"track","userId":"p-dl","context":{"groupId":"p-dl-acc"},"event":"Refused once","messageId":"p-dl-1"},
                           {"type":"track","userId":"p-dl","context":{"groupId":"p-dl-acc"},"event":"Refused too","messageId":"p-dl-2"}]}"""));
-        JsonNode listed = JSON.readTree(instances.get(1).awaitAnswerContaining("/admin/dead-letter?reason=totango_4xx", ADMIN, "p-dl-2"));
+        String both = Wait.atMost(Duration.ofSeconds(30)).until(() -> instances.get(1).get("/admin/dead-letter?reason=totango_4xx", ADMIN).body(),
+                body -> body.contains("p-dl-1") && body.contains("p-dl-2"));
+        JsonNode listed = JSON.readTree(both);
         String first = idOf(listed, "p-dl-1");
         String second = idOf(listed, "p-dl-2");
         JsonNode onThird = JSON.readTree(instances.get(2).get("/admin/dead-letter?reason=totango_4xx", ADMIN).body());
@@ -169,6 +171,8 @@ class ClusterProcessTest {
     void aKilledInstanceLosesNothingAcknowledgedAndItsPartitionsAreTakenOver() throws Exception {
         int users = 30;
         int eventsPerUser = 10;
+        // Totango answers after 30 ms: calls are in flight on the instance when it is killed
+        totango.answerAfter(Duration.ofMillis(30));
         Set<Integer> dead = ConcurrentHashMap.newKeySet();
         AtomicInteger acknowledged = new AtomicInteger();
         Map<String, List<Integer>> acknowledgedByUser = new ConcurrentHashMap<>();
