@@ -125,7 +125,7 @@ class ClusterModeTest {
             } else {
                 assertEquals(503, response.statusCode(), response.body());
                 assertTrue(response.headers().firstValue("Retry-After").isPresent(), response.headers().toString());
-                assertTrue(response.body().contains("\"code\""), response.body());
+                assertTrue(response.body().contains("\"queue_unavailable\""), response.body());
                 refused++;
                 TotangoStandIn.sleep(200);
             }

@@ -3,6 +3,7 @@ package io.github.segmenttotango.cluster;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.OptionalLong;
@@ -24,7 +25,7 @@ public final class ConsumerLag {
     }
 
     /** Measures the lag of the consumer's assigned partitions (called on the consumer's thread). */
-    public void measure(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+    public void measure(Consumer<?, ?> consumer) {
         long total = 0;
         for (TopicPartition partition : consumer.assignment()) {
             OptionalLong behind = consumer.currentLag(partition);

@@ -14,6 +14,7 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -109,25 +110,28 @@ public final class KafkaEventsRouter extends ServiceSupport {
             LOG.error("The routing of the events topic stopped: {}", e.toString());
         } finally {
             calls.close();
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 
     private void routeBatch(ConsumerRecords<byte[], byte[]> records) {
         Map<TopicPartition, Long> first = new HashMap<>();
         Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-        List<ObjectNode> events = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             TopicPartition partition = new TopicPartition(record.topic(), record.partition());
             first.putIfAbsent(partition, record.offset());
             next.put(partition, new OffsetAndMetadata(record.offset() + 1));
-            try {
-                events.addAll(messages.fromMessage(record.value()));
-            } catch (AcceptedEvents.UnreadableMessage failure) {
-                unreadable.keep(record.value(), failure.getMessage());
-            }
         }
+        List<ObjectNode> events = new ArrayList<>();
         try {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                try {
+                    events.addAll(messages.fromMessage(record.value()));
+                } catch (AcceptedEvents.UnreadableMessage failure) {
+                    // only a record written by something else than the bundle: kept as a dead letter (PostgreSQL), taken off
+                    unreadable.keep(record.value(), failure.getMessage());
+                }
+            }
             Exchange batch = route.createExchange();
             batch.getMessage().setBody(events);
             if (!events.isEmpty()) {

@@ -27,7 +27,7 @@ import java.util.concurrent.Future;
  * idempotent producer), one record per user (userId, else anonymousId) holding that user's events
  * in order, keyed by the user so that a user's events stay in one partition, in order. When Kafka
  * does not acknowledge them within {@code bridge.cluster.send-timeout}, the request is refused whole
- * with 503 {@code kafka_unavailable} (the client sends it again; a record Kafka took meanwhile is a
+ * with 503 {@code queue_unavailable} (the client sends it again; a record Kafka took meanwhile is a
  * duplicate the dedup window drops).
  */
 public final class KafkaEventsWriter {
@@ -58,7 +58,7 @@ public final class KafkaEventsWriter {
         } catch (ExecutionException | org.apache.kafka.common.KafkaException e) {
             String why = RootCause.messageOf(e);
             LOG.warn("Kafka did not take a request's events, it is answered 503: {}", why);
-            throw new IngestException(503, "kafka_unavailable", "The events could not be stored now; send them again in a moment");
+            throw new IngestException(503, "queue_unavailable", "Kafka did not take the events in time; send them again in a moment");
         }
     }
 

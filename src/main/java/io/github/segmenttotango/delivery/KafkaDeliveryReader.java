@@ -7,6 +7,7 @@ import org.apache.camel.AsyncProducer;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.service.ServiceSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -145,7 +146,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
                 // the last commits: what the route finished while the bundle stopped (closing revokes the partitions)
                 settleFinished();
                 commitFinished(true);
-                consumer.close(Duration.ofSeconds(5));
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.debug("Stopping: the calls delivered last are delivered again by the partition's next owner: {}", e.getMessage());
             }

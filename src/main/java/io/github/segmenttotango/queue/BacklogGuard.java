@@ -2,6 +2,8 @@ package io.github.segmenttotango.queue;
 
 import io.github.segmenttotango.ingest.IngestException;
 
+import java.util.function.Supplier;
+
 /**
  * Back-pressure instead of accept-then-drop: while {@code maxBacklog} or more wait (Totango calls on
  * the delivery queue, and requests or file chunks on the events queue, counted together), or once
@@ -47,10 +49,10 @@ public final class BacklogGuard {
 
     private volatile boolean stopping;
     /** Why the queue ingest writes to cannot be reached now (Kafka, in cluster mode), or null while it can. */
-    private volatile java.util.function.Supplier<String> unreachable = () -> null;
+    private volatile Supplier<String> unreachable = () -> null;
 
-    /** Ingest is also refused (503 queue_unreachable) while {@code why} answers a reason; the file drop waits. */
-    public void refuseWhile(java.util.function.Supplier<String> why) {
+    /** Ingest is also refused (503 queue_unavailable) while {@code why} answers a reason; the file drop waits. */
+    public void refuseWhile(Supplier<String> why) {
         this.unreachable = why;
     }
 
@@ -65,7 +67,7 @@ public final class BacklogGuard {
             throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
         }
         if (unreachable.get() != null) {
-            throw new IngestException(503, "queue_unreachable", "The events cannot be stored now (Kafka cannot be reached); send again later");
+            throw new IngestException(503, "queue_unavailable", "The events queue cannot be reached now (Kafka); send again later");
         }
         if (disk.full() != null) {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
