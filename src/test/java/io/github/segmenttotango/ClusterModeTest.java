@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,9 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One bundle in cluster mode, end to end, on a real Kafka broker and a real PostgreSQL that the test
- * starts: a batch taken over HTTP reaches Totango through the events topic, the routes and the calls
- * topic; the same messageId twice is delivered once; the consumer lag of both topics is a metric; the
- * broker stopped for 10 s during ingest: 503 with Retry-After (or a delay), nothing acknowledged lost.
+ * starts: a batch taken over HTTP (and a dropped file) reaches Totango through the events topic, the
+ * routes and the calls topic; the same messageId twice is delivered once; the consumer lag of both
+ * topics is a metric; the broker stopped for 10 s during ingest: 503 with Retry-After (or a delay),
+ * nothing acknowledged lost.
  */
 @Tag("cluster")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,6 +53,7 @@ class ClusterModeTest {
         Map<String, String> settings = new HashMap<>(kafka.bundleSettings("one"));
         settings.put("bridge.state.jdbc-url", database.url());
         settings.put("bridge.state.jdbc-user", database.user());
+        settings.put("inbox.settle-time", "1s");
         bundle = RunningBundle.start(totango, settings);
     }
 
@@ -92,6 +97,18 @@ class ClusterModeTest {
         // the user's later call arrived: the repeat before it, on the same partition, was routed before it
         totango.await(call -> "After".equals(call.param("sdr_a")), 1);
         assertEquals(1, totango.received().stream().filter(call -> "Once".equals(call.param("sdr_a"))).count(), "delivered once");
+    }
+
+    @Test
+    void aDroppedFileGoesThroughKafkaToo() throws Exception {
+        Path written = Files.writeString(bundle.dataDir().resolve("cluster-drop.tmp"), """
+                {"type":"track","userId":"k-file","context":{"groupId":"k-file-acc"},"event":"From a file","messageId":"k-f1"}
+                {"type":"track","userId":"k-file","context":{"groupId":"k-file-acc"},"event":"From a file too","messageId":"k-f2"}
+                """);
+        Files.move(written, bundle.dataDir().resolve("inbox").resolve("cluster-drop.ndjson"), StandardCopyOption.ATOMIC_MOVE);
+        List<Received> calls = totango.awaitUser("k-file", 2);
+        assertEquals(List.of("From a file", "From a file too"), calls.stream().map(call -> call.param("sdr_a")).toList());
+        calls.forEach(call -> assertEquals("k-file-acc", call.param("sdr_o")));
     }
 
     @Test

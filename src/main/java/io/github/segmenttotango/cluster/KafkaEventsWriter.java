@@ -33,6 +33,8 @@ import java.util.concurrent.Future;
 public final class KafkaEventsWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaEventsWriter.class);
+    /** The largest record value written: under Kafka's default limit of a record batch (1 MB), with room for the batch's own bytes. */
+    static final int MAX_RECORD_BYTES = 900 * 1024;
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -49,8 +51,10 @@ public final class KafkaEventsWriter {
         List<Future<RecordMetadata>> sends = new ArrayList<>();
         try {
             for (Map.Entry<String, List<ObjectNode>> ofUser : byUser(messages.fromMessage(events)).entrySet()) {
-                sends.add(producer.send(new ProducerRecord<>(topic, ofUser.getKey().getBytes(StandardCharsets.UTF_8),
-                        messages.toMessage(ofUser.getValue()))));
+                byte[] key = ofUser.getKey().getBytes(StandardCharsets.UTF_8);
+                for (byte[] value : values(ofUser.getValue())) {
+                    sends.add(producer.send(new ProducerRecord<>(topic, key, value)));
+                }
             }
             for (Future<RecordMetadata> send : sends) {
                 send.get();
@@ -60,6 +64,20 @@ public final class KafkaEventsWriter {
             LOG.warn("Kafka did not take a request's events, it is answered 503: {}", why);
             throw new IngestException(503, "queue_unavailable", "Kafka did not take the events in time; send them again in a moment");
         }
+    }
+
+    /**
+     * A user's events as record values of at most {@link #MAX_RECORD_BYTES} (a file chunk of one
+     * user's large events can pass Kafka's 1 MB default), halved until they fit, in order.
+     */
+    private List<byte[]> values(List<ObjectNode> events) throws Exception {
+        byte[] all = messages.toMessage(events);
+        if (all.length <= MAX_RECORD_BYTES || events.size() == 1) {
+            return List.of(all);
+        }
+        List<byte[]> values = new ArrayList<>(values(events.subList(0, events.size() / 2)));
+        values.addAll(values(events.subList(events.size() / 2, events.size())));
+        return values;
     }
 
     /** The events by user (userId, else anonymousId), users in the order they first came, each user's events in order. */

@@ -39,6 +39,24 @@ class KafkaEventsWriterTest {
     }
 
     @Test
+    void aUsersEventsLargerThanARecordGoInSeveralRecordsInOrder() throws Exception {
+        MockProducer<byte[], byte[]> kafka = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        StringBuilder chunk = new StringBuilder("[");
+        String padding = "x".repeat(30_000);
+        for (int i = 0; i < 100; i++) {
+            chunk.append(i == 0 ? "" : ",").append("{\"type\":\"track\",\"userId\":\"big\",\"event\":\"E").append(i)
+                    .append("\",\"properties\":{\"p\":\"").append(padding).append("\"}}");
+        }
+        new KafkaEventsWriter(kafka, "events", messages).write(chunk.append(']').toString().getBytes(StandardCharsets.UTF_8));
+        List<ProducerRecord<byte[], byte[]>> records = kafka.history();
+        assertTrue(records.size() > 1, "3 MB of one user's events in several records");
+        records.forEach(record -> assertTrue(record.value().length <= KafkaEventsWriter.MAX_RECORD_BYTES));
+        List<String> order = records.stream().flatMap(record -> messages.fromMessage(record.value()).stream())
+                .map(event -> event.path("event").asText()).toList();
+        assertEquals(java.util.stream.IntStream.range(0, 100).mapToObj(i -> "E" + i).toList(), order);
+    }
+
+    @Test
     void eventsKafkaDidNotAcknowledgeAreRefusedWith503() {
         MockProducer<byte[], byte[]> kafka = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaEventsWriter writer = new KafkaEventsWriter(kafka, "events", messages);
