@@ -28,7 +28,9 @@ public final class KafkaCallsSender {
     public void send(List<TotangoCall> calls) throws Exception {
         List<Future<RecordMetadata>> sends = new ArrayList<>();
         for (List<TotangoCall> message : CallsByUser.split(calls)) {
-            sends.add(producer.send(KafkaCallsWriter.record(topic, message)));
+            for (var record : KafkaCallsWriter.records(topic, message)) {
+                sends.add(producer.send(record));
+            }
         }
         for (Future<RecordMetadata> send : sends) {
             send.get();

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -50,7 +51,9 @@ public final class KafkaCallsWriter implements AutoCloseable {
         try {
             current.beginTransaction();
             for (List<TotangoCall> message : CallsByUser.split(calls)) {
-                current.send(record(topic, message));
+                for (ProducerRecord<byte[], byte[]> record : records(topic, message)) {
+                    current.send(record);
+                }
             }
             current.sendOffsetsToTransaction(offsets, group);
             current.commitTransaction();
@@ -65,9 +68,18 @@ public final class KafkaCallsWriter implements AutoCloseable {
         }
     }
 
-    /** A record of the calls topic: calls of one user, as a JSON array, keyed by the user. */
-    static ProducerRecord<byte[], byte[]> record(String topic, List<TotangoCall> message) throws Exception {
-        return new ProducerRecord<>(topic, CallsByUser.orderKeyOf(message).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(message));
+    /**
+     * The records of the calls topic for a delivery message (calls of one user): a JSON array keyed by
+     * the user, halved until each is at most {@link KafkaEventsWriter#MAX_RECORD_BYTES}, in order.
+     */
+    static List<ProducerRecord<byte[], byte[]>> records(String topic, List<TotangoCall> message) throws Exception {
+        byte[] value = JSON.writeValueAsBytes(message);
+        if (value.length <= KafkaEventsWriter.MAX_RECORD_BYTES || message.size() == 1) {
+            return List.of(new ProducerRecord<>(topic, CallsByUser.orderKeyOf(message).getBytes(StandardCharsets.UTF_8), value));
+        }
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(records(topic, message.subList(0, message.size() / 2)));
+        records.addAll(records(topic, message.subList(message.size() / 2, message.size())));
+        return records;
     }
 
     private Producer<byte[], byte[]> producer() {
