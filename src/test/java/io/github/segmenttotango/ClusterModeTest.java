@@ -150,7 +150,7 @@ class ClusterModeTest {
         System.out.println("ClusterModeTest: Kafka stopped for 10 s during ingest: " + acknowledged.size() + " requests acknowledged, "
                 + refused + " answered 503 with Retry-After");
         assertTrue(refused > 0, "the outage was seen");
-        Set<String> wanted = Set.copyOf(acknowledged);
+        Set<String> wanted = new java.util.HashSet<>(acknowledged);
         totango.await(call -> wanted.contains(call.param("sdr_a")), wanted.size(), Duration.ofSeconds(60));
         Set<String> delivered = totango.received().stream().map(call -> call.param("sdr_a")).filter(wanted::contains)
                 .collect(Collectors.toSet());
