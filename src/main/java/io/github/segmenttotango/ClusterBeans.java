@@ -65,10 +65,12 @@ final class ClusterBeans {
     static Cluster bind(CamelContext context, BundleSettings bundle, ClusterSettings settings, QueueBeans.Queue queue,
             DeadLetters deadLetters, BundleMetrics metrics) throws Exception {
         String instance = UUID.randomUUID().toString().substring(0, 8);
-        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "segment-totango-admin-" + instance,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) settings.sendTimeout().toMillis(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, requestTimeoutMillis(settings)));
+        Map<String, Object> adminConfig = new HashMap<>(settings.clientProperties());
+        adminConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
+        adminConfig.put(AdminClientConfig.CLIENT_ID_CONFIG, "segment-totango-admin-" + instance);
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) settings.sendTimeout().toMillis());
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, requestTimeoutMillis(settings));
+        Admin admin = Admin.create(adminConfig);
         try {
             ClusterTopics.createMissing(admin, settings, START_WAIT_SECONDS);
         } catch (Exception e) {
@@ -76,8 +78,9 @@ final class ClusterBeans {
             throw new IllegalArgumentException("bridge.cluster.kafka-brokers (BRIDGE_CLUSTER_KAFKA_BROKERS): Kafka at "
                     + settings.brokers() + " did not answer within " + START_WAIT_SECONDS + " s (" + RootCause.messageOf(e) + ")", e);
         }
-        LOG.info("Cluster mode: events on Kafka topic {}, Totango calls on {} (Kafka at {})", settings.eventsTopic(),
-                settings.callsTopic(), settings.brokers());
+        LOG.info("Cluster mode: events on Kafka topic {}, Totango calls on {} (Kafka at {}{})", settings.eventsTopic(),
+                settings.callsTopic(), settings.brokers(), settings.clientProperties().isEmpty() ? ""
+                        : ", with client properties " + settings.clientProperties().keySet() + ", values masked");
 
         KafkaReadiness readiness = new KafkaReadiness(admin, settings.brokers(), requestTimeoutMillis(settings));
         readiness.start();
@@ -148,7 +151,7 @@ final class ClusterBeans {
 
     /** An idempotent producer: acks=all, a send that Kafka did not acknowledge within bridge.cluster.send-timeout fails. */
     private static Map<String, Object> producerConfig(ClusterSettings settings, String clientId) {
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(settings.clientProperties());
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -164,7 +167,7 @@ final class ClusterBeans {
 
     /** A consumer of one of the groups: offsets committed by the bundle only, committed records only. */
     private static Map<String, Object> consumerConfig(ClusterSettings settings, String group, String clientId, int maxRecords) {
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(settings.clientProperties());
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);

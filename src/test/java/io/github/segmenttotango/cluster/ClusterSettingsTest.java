@@ -1,6 +1,10 @@
 package io.github.segmenttotango.cluster;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,6 +28,7 @@ class ClusterSettingsTest {
         settings.put("bridge.cluster.consumer-group", "segment-totango");
         settings.put("bridge.cluster.send-timeout", "10s");
         settings.put("bridge.cluster.session-timeout", "10s");
+        settings.put("bridge.cluster.client-properties", "");
         return settings;
     }
 
@@ -56,5 +61,22 @@ class ClusterSettingsTest {
         settings.put("bridge.cluster.send-timeout", "soon");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ClusterSettings.read(settings::get)).getMessage()
                 .startsWith("bridge.cluster.send-timeout (BRIDGE_CLUSTER_SEND_TIMEOUT) must be a duration"));
+    }
+
+    @Test
+    void clientPropertiesComeFromTheirFileAndTheirValuesAreNeverShown(@TempDir Path folder) throws Exception {
+        Path file = Files.writeString(folder.resolve("kafka.properties"),
+                "security.protocol=SASL_SSL\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"u\" password=\"secret-never-shown\";\n");
+        Map<String, String> settings = defaults();
+        settings.put("bridge.cluster.client-properties", file.toString());
+        ClusterSettings read = ClusterSettings.read(settings::get);
+        assertEquals("SASL_SSL", read.clientProperties().get("security.protocol"));
+        assertTrue(read.clientProperties().get("sasl.jaas.config").contains("secret-never-shown"));
+        assertFalse(read.toString().contains("secret-never-shown"), read.toString());
+
+        settings.put("bridge.cluster.client-properties", folder.resolve("missing.properties").toString());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ClusterSettings.read(settings::get)).getMessage()
+                .startsWith("bridge.cluster.client-properties (BRIDGE_CLUSTER_CLIENT_PROPERTIES) must name a readable file"));
     }
 }
