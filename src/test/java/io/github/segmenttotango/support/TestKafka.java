@@ -1,5 +1,7 @@
 package io.github.segmenttotango.support;
 
+import io.github.segmenttotango.BundleSettings;
+
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 
@@ -11,10 +13,11 @@ import org.apache.kafka.server.common.MetadataVersion;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -54,17 +57,17 @@ public final class TestKafka implements AutoCloseable {
     }
 
     /** The cluster settings of a bundle on this broker (topics and consumer groups named after {@code name}). */
-    public java.util.Map<String, String> bundleSettings(String name) {
-        return java.util.Map.of("bridge.cluster.kafka-brokers", brokers(), "bridge.cluster.replication-factor", "1",
+    public Map<String, String> bundleSettings(String name) {
+        return Map.of("bridge.cluster.kafka-brokers", brokers(), "bridge.cluster.replication-factor", "1",
                 "bridge.cluster.min-insync-replicas", "1", "bridge.cluster.partitions", "6",
                 "bridge.cluster.events-topic", name + "-events", "bridge.cluster.calls-topic", name + "-calls",
                 "bridge.cluster.consumer-group", name, "bridge.cluster.session-timeout", "6s");
     }
 
     /** The same as environment variables of a bundle process. */
-    public java.util.Map<String, String> bundleEnvironment(String name) {
-        java.util.Map<String, String> env = new java.util.HashMap<>();
-        bundleSettings(name).forEach((key, value) -> env.put(key.toUpperCase().replace('.', '_').replace('-', '_'), value));
+    public Map<String, String> bundleEnvironment(String name) {
+        Map<String, String> env = new HashMap<>();
+        bundleSettings(name).forEach((key, value) -> env.put(BundleSettings.environmentVariable(key), value));
         return env;
     }
 
