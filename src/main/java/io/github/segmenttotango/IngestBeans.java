@@ -43,8 +43,8 @@ final class IngestBeans {
     private IngestBeans() {
     }
 
-    static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters)
-            throws Exception {
+    static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters,
+            boolean clusterMode) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         WriteKeys writeKeys = new WriteKeys(settings.writeKeys());
         if (writeKeys.open()) {
@@ -59,10 +59,13 @@ final class IngestBeans {
         });
         AcceptedEvents accepted = new AcceptedEvents(SegmentJson.mapper(settings.limits()));
         context.getRegistry().bind("acceptedEvents", accepted);
-        ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
-        String eventsQueue = Setting.of(context, "ingest.queue-uri");
-        context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
-                message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
+        if (!clusterMode) {
+            // cluster mode binds its own, on the events topic (ClusterBeans)
+            ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
+            String eventsQueue = Setting.of(context, "ingest.queue-uri");
+            context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
+                    message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
+        }
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
                 QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,
                 settings.routingBatchEvents(), QUEUE_WAIT_MILLIS));

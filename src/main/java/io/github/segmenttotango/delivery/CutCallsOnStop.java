@@ -9,7 +9,7 @@ import java.time.Duration;
 
 /**
  * A stop does not wait on Totango. When the bundle starts stopping: the reader of the delivery queue
- * starts no more messages, the calls waiting for a place among those in flight are refused, and the
+ * (or of the calls topic, in cluster mode) starts no more messages, the calls waiting for a place among those in flight are refused, and the
  * calls waiting for their next attempt are woken at once (seeing the stop, they fail); the calls in
  * flight get {@code grace} to be answered, then the connections to Totango close, so those still
  * waiting for an answer fail. The messages of the calls that failed go back to the delivery queue
@@ -21,14 +21,14 @@ public final class CutCallsOnStop extends EventNotifierSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(CutCallsOnStop.class);
 
-    private final DeliveryQueueReader reader;
+    private final Runnable stopTaking;
     private final CallsInFlight calls;
     private final RetryTimers timers;
     private final SendToTotango send;
     private final Duration grace;
 
-    public CutCallsOnStop(DeliveryQueueReader reader, CallsInFlight calls, RetryTimers timers, SendToTotango send, Duration grace) {
-        this.reader = reader;
+    public CutCallsOnStop(Runnable stopTaking, CallsInFlight calls, RetryTimers timers, SendToTotango send, Duration grace) {
+        this.stopTaking = stopTaking;
         this.calls = calls;
         this.timers = timers;
         this.send = send;
@@ -42,7 +42,7 @@ public final class CutCallsOnStop extends EventNotifierSupport {
 
     @Override
     public void notify(CamelEvent event) {
-        reader.stopTaking();
+        stopTaking.run();
         calls.close();
         int woken = timers.fireAllNow();
         if (woken > 0) {

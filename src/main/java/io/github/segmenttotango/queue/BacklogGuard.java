@@ -2,6 +2,8 @@ package io.github.segmenttotango.queue;
 
 import io.github.segmenttotango.ingest.IngestException;
 
+import java.util.function.Supplier;
+
 /**
  * Back-pressure instead of accept-then-drop: while {@code maxBacklog} or more wait (Totango calls on
  * the delivery queue, and requests or file chunks on the events queue, counted together), or once
@@ -46,6 +48,13 @@ public final class BacklogGuard {
     }
 
     private volatile boolean stopping;
+    /** Why the queue ingest writes to cannot be reached now (Kafka, in cluster mode), or null while it can. */
+    private volatile Supplier<String> unreachable = () -> null;
+
+    /** Ingest is also refused (503 queue_unavailable) while {@code why} answers a reason; the file drop waits. */
+    public void refuseWhile(Supplier<String> why) {
+        this.unreachable = why;
+    }
 
     /** From now on ingest answers 503: the bundle is stopping. */
     public void stopping() {
@@ -56,6 +65,9 @@ public final class BacklogGuard {
     public void check() {
         if (stopping) {
             throw new IngestException(503, "shutting_down", "The bundle is stopping; send again in a moment");
+        }
+        if (unreachable.get() != null) {
+            throw new IngestException(503, "queue_unavailable", "The events queue cannot be reached now (Kafka); send again later");
         }
         if (disk.full() != null) {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
@@ -70,7 +82,7 @@ public final class BacklogGuard {
 
     /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
     public void awaitRoom() throws InterruptedException {
-        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null) {
+        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null || unreachable.get() != null) {
             Thread.sleep(500);
         }
     }
