@@ -9,9 +9,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.support.service.ServiceSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -19,16 +17,11 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -53,7 +46,6 @@ public final class KafkaDeliveryReader extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaDeliveryReader.class);
     private static final Duration POLL = Duration.ofMillis(20);
-    private static final long COMMIT_EVERY_NANOS = 100_000_000L;
 
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final String topic;
@@ -65,17 +57,13 @@ public final class KafkaDeliveryReader extends ServiceSupport {
     private final ConsumerLag lag;
     private final UserLanes<Taken> lanes = new UserLanes<>();
     private final Queue<Taken> finished = new ConcurrentLinkedQueue<>();
-    private final PartitionOffsets<TopicPartition> offsets = new PartitionOffsets<>();
-    /** The partitions this reader holds, each with the number of its holding: a record of an earlier holding is not ours. */
-    private final Map<TopicPartition, Integer> holdings = new ConcurrentHashMap<>();
-    private final AtomicInteger holdingCount = new AtomicInteger();
+    private final HeldPartitions held;
     private AsyncProducer deliver;
     private Consumer<byte[], byte[]> consumer;
     private Thread thread;
     private volatile boolean taking;
     private volatile boolean open;
     private long heldBytes;
-    private long lastCommit;
 
     /** A record taken off the calls topic, and how much of the read-ahead it holds. */
     private record Taken(TopicPartition partition, long offset, int holding, String user, byte[] calls, long queuedAt) {
@@ -91,6 +79,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
         this.retryMaxDelay = retryMaxDelay;
         this.timers = timers;
         this.lag = lag;
+        this.held = new HeldPartitions(topic);
     }
 
     @Override
@@ -98,7 +87,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
         deliver = route.createAsyncProducer();
         deliver.start();
         consumer = consumers.get();
-        consumer.subscribe(List.of(topic), new Rebalances());
+        consumer.subscribe(List.of(topic), held.rebalances(consumer, this::settleFinished));
         open = true;
         taking = true;
         thread = new Thread(this::read, "kafka-delivery-reader");
@@ -117,7 +106,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
             while (open) {
                 try {
                     settleFinished();
-                    commitFinished(false);
+                    held.commit(consumer, false);
                     if (!taking) {
                         waitForFinished();
                         continue;
@@ -145,7 +134,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
             try {
                 // the last commits: what the route finished while the bundle stopped (closing revokes the partitions)
                 settleFinished();
-                commitFinished(true);
+                held.commit(consumer, true);
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 LOG.debug("Stopping: the calls delivered last are delivered again by the partition's next owner: {}", e.getMessage());
@@ -155,14 +144,13 @@ public final class KafkaDeliveryReader extends ServiceSupport {
 
     private void take(ConsumerRecord<byte[], byte[]> record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        Integer holding = holdings.get(partition);
+        Integer holding = held.taken(partition, record.offset());
         if (holding == null) {
             return;
         }
         byte[] calls = record.value() == null ? new byte[0] : record.value();
         String user = record.key() == null ? "" : new String(record.key(), StandardCharsets.UTF_8);
         Taken taken = new Taken(partition, record.offset(), holding, user, calls, record.timestamp());
-        offsets.taken(partition, record.offset());
         heldBytes += calls.length;
         if (lanes.add(user, taken)) {
             deliver(taken);
@@ -170,8 +158,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
     }
 
     private boolean ours(Taken taken) {
-        Integer holding = holdings.get(taken.partition());
-        return holding != null && holding == taken.holding();
+        return held.holds(taken.partition(), taken.holding());
     }
 
     /** Hands a record to the delivery route; what follows happens when the route is finished with it. */
@@ -223,64 +210,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
         for (Taken taken = finished.poll(); taken != null; taken = finished.poll()) {
             heldBytes -= taken.calls().length;
             if (ours(taken)) {
-                offsets.finished(taken.partition(), taken.offset());
-            }
-        }
-    }
-
-    /** Commits the offsets that moved (at most every 100 ms unless {@code now}). */
-    private void commitFinished(boolean now) {
-        long at = System.nanoTime();
-        if (!now && at - lastCommit < COMMIT_EVERY_NANOS) {
-            return;
-        }
-        lastCommit = at;
-        Map<TopicPartition, Long> moved = offsets.toCommit();
-        moved.keySet().retainAll(holdings.keySet());
-        if (moved.isEmpty()) {
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
-        moved.forEach((partition, offset) -> commits.put(partition, new OffsetAndMetadata(offset)));
-        try {
-            consumer.commitSync(commits, Duration.ofSeconds(5));
-            offsets.committed(moved);
-        } catch (WakeupException stopping) {
-            throw stopping;
-        } catch (RuntimeException e) {
-            LOG.debug("Committing the calls topic's offsets failed, tried again: {}", e.getMessage());
-        }
-    }
-
-    /** On the reader's thread, inside a poll or the close. */
-    private final class Rebalances implements ConsumerRebalanceListener {
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            settleFinished();
-            commitFinished(true);
-            let(partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            let(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                holdings.put(partition, holdingCount.incrementAndGet());
-            }
-            if (!partitions.isEmpty()) {
-                LOG.info("Delivering the calls of {} partition(s) of {} more", partitions.size(), topic);
-            }
-        }
-
-        private void let(Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                holdings.remove(partition);
-                offsets.forget(partition);
+                held.finished(taken.partition(), taken.offset());
             }
         }
     }
