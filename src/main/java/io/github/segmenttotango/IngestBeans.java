@@ -13,7 +13,9 @@ import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
+import io.github.segmenttotango.queue.AsyncQueueSender;
 
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.ProducerTemplate;
@@ -43,6 +45,31 @@ final class IngestBeans {
     private IngestBeans() {
     }
 
+    /**
+     * The writer of the events queue: on the embedded broker, asynchronous sends on a connection of its
+     * own, up to {@code ingest.queue.max-in-flight} messages on their way to disk at once; another
+     * endpoint, one send at a time through Camel.
+     */
+    private static EventsQueueWriter eventsQueueWriter(CamelContext context, QueueBeans.Queue queue) {
+        String name = QueueBeans.jmsQueueOf(context, "ingest.queue-uri");
+        if (name == null) {
+            ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
+            String eventsQueue = Setting.of(context, "ingest.queue-uri");
+            return new EventsQueueWriter(message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES);
+        }
+        int maxInFlight = Integer.parseInt(Setting.of(context, "ingest.queue.max-in-flight").trim());
+        ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
+        connections.setCacheDestinations(true);
+        // the broker confirms each send once it is on disk, without the sender waiting (a window of confirmations);
+        // the producer's credits cover the messages in flight, so that starting a send does not wait for them
+        connections.setConfirmationWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
+        connections.setProducerWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
+        AsyncQueueSender sender = new AsyncQueueSender(connections, name);
+        Services.add(context, sender, "the events queue's sender");
+        sender.start();
+        return new EventsQueueWriter(sender::send, EVENTS_MESSAGE_BYTES, maxInFlight);
+    }
+
     static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters)
             throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -59,10 +86,7 @@ final class IngestBeans {
         });
         AcceptedEvents accepted = new AcceptedEvents(SegmentJson.mapper(settings.limits()));
         context.getRegistry().bind("acceptedEvents", accepted);
-        ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
-        String eventsQueue = Setting.of(context, "ingest.queue-uri");
-        context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
-                message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
+        context.getRegistry().bind("eventsQueue", eventsQueueWriter(context, queue));
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
                 QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,
                 settings.routingBatchEvents(), QUEUE_WAIT_MILLIS));
