@@ -139,13 +139,10 @@ public final class Bench {
             }
 
             if (ingestOnly) {
-                Ingest bundleIngest = ingestPhases(base, bundle.pid());
+                ingestPhases(base, bundle.pid(), javaOptions);
                 long rss = peakRssKb(bundle.pid());
                 row("peak RSS of the bundle (ingest rows only)", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
                 row("most threads of the bundle", String.valueOf(mostBundleThreads.get()), "from /proc, sampled every 100 ms over the run");
-                bundle.destroy();
-                bundle.waitFor(60, TimeUnit.SECONDS);
-                baselines(bundleIngest, javaOptions);
                 measured = true;
                 return;
             }
@@ -162,7 +159,7 @@ public final class Bench {
                     steady.length + " requests, after " + steadyWarmUp.toSeconds() + " s at that rate; the bundle keeps up, nothing is queued ahead");
             deliveryOfTheStream(sink);
 
-            Ingest bundleIngest = ingestPhases(base, bundle.pid());
+            ingestPhases(base, bundle.pid(), javaOptions);
             double[] cpuAfter = cpuSeconds(bundle.pid());
             // the backlog of the ingest phases drains first, for 45 s at most; the latency after it is
             // that of a bundle working off what is left behind its answers, or of a drained one (the row says which)
@@ -181,10 +178,6 @@ public final class Bench {
             long rss = peakRssKb(bundle.pid());
             row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
             row("most threads of the bundle", String.valueOf(mostBundleThreads.get()), "from /proc, sampled every 100 ms over the run");
-            // the baselines get the machine to themselves: a bundle still draining its backlog would slow them
-            bundle.destroy();
-            bundle.waitFor(60, TimeUnit.SECONDS);
-            baselines(bundleIngest, javaOptions);
             measured = true;
         } finally {
             threadSampler.interrupt();
@@ -231,56 +224,110 @@ public final class Bench {
                 (steady ? "steady" : "not steady yet") + " after " + phases * phase.toSeconds() + " s; not counted below");
     }
 
-    /** The bundle's rates of the closed-loop phases (events/s), to set against the baselines'. */
-    private record Ingest(double b10, double b10More, double b100, double single, double singleMore) {
+    /** A closed-loop load: requests of {@code batchSize} events over {@code connections} connections. */
+    private record Load(int batchSize, int connections, boolean cpuByGroup) {
+        String name() {
+            return (batchSize == 1 ? "single /v1/track" : "batches of " + batchSize) + ", " + connections + " connections";
+        }
+    }
+
+    /** A baseline server, a process of its own. */
+    private record Baseline(String kind, Process process, String url, Path journal) {
     }
 
     /**
-     * The closed-loop ingest phases, after the warm-up: batches of 10 with 8 and 32 connections (with
-     * the CPU a request costs, by thread group), batches of 100, single {@code /v1/track} with 8 and 32;
-     * a JFR recording over them with {@code BENCH_JFR=1}.
+     * The closed-loop ingest phases, after the warm-up, each load on the bundle and then on each
+     * baseline right after it, so that the ratios compare phases seconds apart on a machine whose
+     * other work changes by the minute: batches of 10 with 8 and 32 connections, batches of 100,
+     * single {@code /v1/track} with 8 and 32 (with the CPU a request costs, by thread group, for some).
+     * While a baseline is measured the bundle is paused (SIGSTOP: its routing and delivery of what it
+     * just took would take the baseline's cores), and resumed for its next phase. The baselines run as
+     * processes of their own with the bundle's JVM options (without its class-data archive) and cores.
+     * A JFR recording of the bundle over its phases with {@code BENCH_JFR=1}.
      */
-    private Ingest ingestPhases(String base, long pid) throws Exception {
+    private void ingestPhases(String base, long pid, String javaOptions) throws Exception {
         warmUp(base);
-        boolean jfr = "1".equals(System.getenv("BENCH_JFR"));
-        Path recording = Path.of("target", "bench-ingest-" + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".jfr")
-                .toAbsolutePath();
-        if (jfr) {
-            jcmd(pid, "JFR.start", "name=ingest", "settings=profile", "filename=" + recording);
-        }
-        double[] cpuBefore = cpuSeconds(pid);
-        long phasesStarted = System.nanoTime();
-        double b10 = ingestWithCpu(base, pid, 10, CONNECTIONS);
-        double b10More = ingestWithCpu(base, pid, 10, MORE_CONNECTIONS);
-        double b100 = ingest(base, 100, "bundle", phase, true, CONNECTIONS);
-        double single = ingestWithCpu(base, pid, 1, CONNECTIONS);
-        double singleMore = ingest(base, 1, "bundle", phase, true, MORE_CONNECTIONS);
-        double[] cpuAfter = cpuSeconds(pid);
-        if (cpuBefore != null && cpuAfter != null) {
-            double wall = (System.nanoTime() - phasesStarted) / 1e9;
-            double compiler = cpuAfter[1] - cpuBefore[1];
-            row("CPU of the bundle during the ingest phases", String.format(Locale.ROOT,
-                    "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", cpuAfter[0] - cpuBefore[0], wall,
-                    compiler, 100 * compiler / Math.max(0.001, cpuAfter[0] - cpuBefore[0])),
+        List<Baseline> baselines = new ArrayList<>();
+        try {
+            signal(pid, "STOP");
+            for (String kind : List.of("durable", "bare")) {
+                baselines.add(startBaseline(kind, javaOptions));
+            }
+            for (Baseline baseline : baselines) {
+                ingest(baseline.url(), 10, kind(baseline), Duration.ofSeconds(smoke ? 1 : 5), false, MORE_CONNECTIONS);
+            }
+            signal(pid, "CONT");
+            boolean jfr = "1".equals(System.getenv("BENCH_JFR"));
+            Path recording = Path.of("target", "bench-ingest-" + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".jfr")
+                    .toAbsolutePath();
+            if (jfr) {
+                jcmd(pid, "JFR.start", "name=ingest", "settings=profile", "filename=" + recording);
+            }
+            double bundleCpu = 0;
+            double compiler = 0;
+            double bundleWall = 0;
+            List<String[]> ratios = new ArrayList<>();
+            for (Load load : List.of(new Load(10, CONNECTIONS, true), new Load(10, MORE_CONNECTIONS, true),
+                    new Load(100, CONNECTIONS, false), new Load(1, CONNECTIONS, true), new Load(1, MORE_CONNECTIONS, false))) {
+                double[] before = cpuSeconds(pid);
+                long started = System.nanoTime();
+                double bundle = ingestOf(base, "bundle", pid, load, phase);
+                double[] after = cpuSeconds(pid);
+                bundleWall += (System.nanoTime() - started) / 1e9;
+                if (before != null && after != null) {
+                    bundleCpu += after[0] - before[0];
+                    compiler += after[1] - before[1];
+                }
+                signal(pid, "STOP");
+                try {
+                    for (Baseline baseline : baselines) {
+                        double rate = ingestOf(baseline.url(), kind(baseline), baseline.process().pid(), load, baselinePhase());
+                        ratios.add(new String[] {"ingest ratio bundle / " + kind(baseline) + ", " + load.name(),
+                                String.format(Locale.ROOT, "%.3f", bundle / rate),
+                                String.format(Locale.ROOT, "%,.0f / %,.0f events/s%s", bundle, rate,
+                                        baseline.kind().equals("durable") ? "; target ≥ 0.35" : "")});
+                    }
+                } finally {
+                    signal(pid, "CONT");
+                }
+            }
+            if (jfr) {
+                jcmd(pid, "JFR.stop", "name=ingest");
+                row("JFR recording of the bundle's ingest phases", recording.toString(), "BENCH_JFR=1");
+            }
+            row("CPU of the bundle during its ingest phases", String.format(Locale.ROOT,
+                    "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", bundleCpu, bundleWall,
+                    compiler, 100 * compiler / Math.max(0.001, bundleCpu)),
                     "from /proc: CPU the JIT still takes after the warm-up is not the bundle's own work");
+            for (String[] ratio : ratios) {
+                row(ratio[0], ratio[1], ratio[2]);
+            }
+        } finally {
+            signal(pid, "CONT");
+            for (Baseline baseline : baselines) {
+                baseline.process().destroy();
+                baseline.process().waitFor(30, TimeUnit.SECONDS);
+                Scratch.delete(baseline.journal());
+            }
         }
-        if (jfr) {
-            jcmd(pid, "JFR.stop", "name=ingest");
-            row("JFR recording of the ingest phases", recording.toString(), "BENCH_JFR=1");
-        }
-        return new Ingest(b10, b10More, b100, single, singleMore);
     }
 
-    /** A closed-loop phase of the bundle or a baseline, with the CPU a request took, by thread group. */
-    private double ingestWithCpu(String base, long pid, int batchSize, int connections) throws Exception {
-        Map<String, Double> before = cpuByGroup(pid);
+    private static String kind(Baseline baseline) {
+        return baseline.kind() + " baseline";
+    }
+
+    /**
+     * A closed-loop phase of the bundle or a baseline; with the load's {@code cpuByGroup}, the CPU a
+     * request took, by thread group. The bundle's includes the routing and delivery of what it took,
+     * which run meanwhile, behind ingest.
+     */
+    private double ingestOf(String base, String who, long pid, Load load, Duration length) throws Exception {
+        Map<String, Double> before = load.cpuByGroup() ? cpuByGroup(pid) : null;
         long started = System.nanoTime();
-        String who = base.equals(baselineUrl) ? baselineName : "bundle";
-        double rate = ingest(base, batchSize, who, who.equals("bundle") ? phase : baselinePhase(), true, connections);
-        double requests = rate * (System.nanoTime() - started) / 1e9 / batchSize;
-        Map<String, Double> after = cpuByGroup(pid);
+        double rate = ingest(base, load.batchSize(), who, length, true, load.connections());
+        double requests = rate * (System.nanoTime() - started) / 1e9 / load.batchSize();
+        Map<String, Double> after = load.cpuByGroup() ? cpuByGroup(pid) : null;
         if (before != null && after != null && requests > 0) {
-            List<String> groups = new ArrayList<>();
             double all = 0;
             List<Map.Entry<String, Double>> spent = new ArrayList<>();
             for (var entry : after.entrySet()) {
@@ -291,67 +338,40 @@ public final class Bench {
                 }
             }
             spent.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+            List<String> groups = new ArrayList<>();
             for (var entry : spent.subList(0, Math.min(7, spent.size()))) {
                 groups.add(String.format(Locale.ROOT, "%s %.0f", entry.getKey(), entry.getValue() * 1e6 / requests));
             }
-            row("CPU per request, " + who + ", " + (batchSize == 1 ? "single /v1/track" : "batches of " + batchSize) + ", "
-                    + connections + " connections", String.format(Locale.ROOT, "%.0f µs", all * 1e6 / requests),
+            row("CPU per request, " + who + ", " + load.name(), String.format(Locale.ROOT, "%.0f µs", all * 1e6 / requests),
                     "by thread group (µs): " + String.join(", ", groups) + "; from /proc");
         }
         return rate;
     }
-
-    /** The baseline being measured, and its URL (the CPU rows name it). */
-    private String baselineName = "";
-    private String baselineUrl = "";
 
     private Duration baselinePhase() {
         // the baselines are steady within seconds: shorter phases keep the bench within minutes
         return smoke ? phase : Duration.ofSeconds(10);
     }
 
-    /**
-     * The bundle stopped, each baseline in turn as a process of its own (the same JVM options, the
-     * same cores), under the same phases; the ratios of the bundle to each.
-     */
-    private void baselines(Ingest bundle, String javaOptions) throws Exception {
-        for (String kind : List.of("durable", "bare")) {
-            Path journal = Files.createTempDirectory("bench-baseline");
-            int port = freePort();
-            // the bundle's options without its class-data archive, which holds the bundle's classes
-            String options = javaOptions.replaceAll("-XX:SharedArchiveFile=\\S+", "").trim();
-            List<String> command = serverCommand(options);
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineServer.class.getName(), kind,
-                    String.valueOf(port), journal.toString()));
-            Process server = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(journal.resolve("server.log").toFile()).start();
-            String url = "http://127.0.0.1:" + port;
-            baselineName = kind + " baseline";
-            baselineUrl = url;
-            try {
-                awaitListening(url);
-                ingest(url, 10, baselineName, Duration.ofSeconds(smoke ? 1 : 5), false, MORE_CONNECTIONS);
-                double b10 = ingestWithCpu(url, server.pid(), 10, CONNECTIONS);
-                double b10More = ingestWithCpu(url, server.pid(), 10, MORE_CONNECTIONS);
-                double b100 = ingest(url, 100, baselineName, baselinePhase(), true, CONNECTIONS);
-                double single = ingest(url, 1, baselineName, baselinePhase(), true, CONNECTIONS);
-                double singleMore = ingest(url, 1, baselineName, baselinePhase(), true, MORE_CONNECTIONS);
-                ratio(kind, "batches of 10, " + CONNECTIONS + " connections", bundle.b10(), b10);
-                ratio(kind, "batches of 10, " + MORE_CONNECTIONS + " connections", bundle.b10More(), b10More);
-                ratio(kind, "batches of 100, " + CONNECTIONS + " connections", bundle.b100(), b100);
-                ratio(kind, "single /v1/track, " + CONNECTIONS + " connections", bundle.single(), single);
-                ratio(kind, "single /v1/track, " + MORE_CONNECTIONS + " connections", bundle.singleMore(), singleMore);
-            } finally {
-                server.destroy();
-                server.waitFor(30, TimeUnit.SECONDS);
-                Scratch.delete(journal);
-            }
-        }
+    /** Starts a baseline ({@link BaselineServer}) with the bundle's JVM options, without its class-data archive. */
+    private Baseline startBaseline(String kind, String javaOptions) throws Exception {
+        Path journal = Files.createTempDirectory("bench-baseline");
+        int port = freePort();
+        String options = javaOptions.replaceAll("-XX:SharedArchiveFile=\\S+", "").trim();
+        List<String> command = serverCommand(options);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineServer.class.getName(), kind,
+                String.valueOf(port), journal.toString()));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(journal.resolve("server.log").toFile()).start();
+        Baseline baseline = new Baseline(kind, server, "http://127.0.0.1:" + port, journal);
+        awaitListening(baseline.url());
+        return baseline;
     }
 
-    private void ratio(String kind, String load, double bundle, double baseline) {
-        row("ingest ratio bundle / " + kind + " baseline, " + load, String.format(Locale.ROOT, "%.3f", bundle / baseline),
-                kind.equals("durable") ? "target ≥ 0.35" : "");
+    /** Pauses (STOP) or resumes (CONT) a process. */
+    private static void signal(long pid, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
 
     /** Waits (at most 30 s) until a baseline answers. */
