@@ -57,7 +57,17 @@ final class IngestBeans {
             String eventsQueue = Setting.of(context, "ingest.queue-uri");
             return new EventsQueueWriter(message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES);
         }
-        int maxInFlight = Integer.parseInt(Setting.of(context, "ingest.queue.max-in-flight").trim());
+        String inFlight = Setting.of(context, "ingest.queue.max-in-flight").trim();
+        int maxInFlight;
+        try {
+            maxInFlight = Integer.parseInt(inFlight);
+        } catch (NumberFormatException e) {
+            maxInFlight = 0;
+        }
+        if (maxInFlight < 1 || maxInFlight > 64) {
+            throw new IllegalArgumentException("ingest.queue.max-in-flight (INGEST_QUEUE_MAX_IN_FLIGHT) must be a whole number"
+                    + " from 1 to 64, not '" + inFlight + "'");
+        }
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
         connections.setCacheDestinations(true);
         // the broker confirms each send once it is on disk, without the sender waiting (a window of confirmations);
