@@ -13,7 +13,7 @@ export MALLOC_ARENA_MAX ?= 2
 # ignores an archive that is missing or made by another JDK.
 CDS := target/segment-totango.jsa
 
-.PHONY: run test test-fast test-cluster package clean bench bench-delivery bench-smoke cds
+.PHONY: run test test-fast test-cluster package clean bench bench-ingest bench-delivery bench-smoke cds
 
 ## Builds the bundle and runs it in the foreground (settings: config/application.properties, routes: routes/).
 run: package $(CDS)
@@ -54,10 +54,15 @@ $(CDS): $(JAR)
 		> target/cds-training.log 2>&1 || (echo "No archive (see target/cds-training.log); the bundle runs without"; rm -f $@)
 	@rm -rf target/cds-training
 
-## Measures the bundle against a local Totango sink and a bare Vert.x baseline (a few minutes);
+## Measures the bundle against a local Totango sink and two Vert.x baselines, bare and durable (a few minutes);
 ## prints a table and writes bench/results/<date>.md. Not part of the tests.
 bench: package $(CDS) target/bench.classpath
 	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
+
+## Only the ingest rows and the two baselines (bare and durable Vert.x), with their ratios (about 4 minutes).
+## BENCH_JFR=1 records a JFR of the bundle over its ingest phases (in target/).
+bench-ingest: package $(CDS) target/bench.classpath
+	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench ingest
 
 ## Only the delivery rows: a backlog of 20,000 calls to a Totango 0, 50 and 150 ms away (a minute).
 bench-delivery: package $(CDS) target/bench.classpath

@@ -13,7 +13,9 @@ import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
+import io.github.segmenttotango.queue.AsyncQueueSender;
 
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.ProducerTemplate;
@@ -43,6 +45,41 @@ final class IngestBeans {
     private IngestBeans() {
     }
 
+    /**
+     * The writer of the events queue: on the embedded broker, asynchronous sends on a connection of its
+     * own, up to {@code ingest.queue.max-in-flight} messages on their way to disk at once; another
+     * endpoint, one send at a time through Camel.
+     */
+    private static EventsQueueWriter eventsQueueWriter(CamelContext context, QueueBeans.Queue queue) {
+        String name = QueueBeans.jmsQueueOf(context, "ingest.queue-uri");
+        if (name == null) {
+            ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
+            String eventsQueue = Setting.of(context, "ingest.queue-uri");
+            return new EventsQueueWriter(message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES);
+        }
+        String inFlight = Setting.of(context, "ingest.queue.max-in-flight").trim();
+        int maxInFlight;
+        try {
+            maxInFlight = Integer.parseInt(inFlight);
+        } catch (NumberFormatException e) {
+            maxInFlight = 0;
+        }
+        if (maxInFlight < 1 || maxInFlight > 64) {
+            throw new IllegalArgumentException("ingest.queue.max-in-flight (INGEST_QUEUE_MAX_IN_FLIGHT) must be a whole number"
+                    + " from 1 to 64, not '" + inFlight + "'");
+        }
+        ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
+        connections.setCacheDestinations(true);
+        // the broker confirms each send once it is on disk, without the sender waiting (a window of confirmations);
+        // the producer's credits cover the messages in flight, so that starting a send does not wait for them
+        connections.setConfirmationWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
+        connections.setProducerWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
+        AsyncQueueSender sender = new AsyncQueueSender(connections, name);
+        Services.add(context, sender, "the events queue's sender");
+        sender.start();
+        return new EventsQueueWriter(sender::send, EVENTS_MESSAGE_BYTES, maxInFlight);
+    }
+
     static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters,
             boolean clusterMode) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -61,10 +98,7 @@ final class IngestBeans {
         context.getRegistry().bind("acceptedEvents", accepted);
         if (!clusterMode) {
             // cluster mode binds its own, on the events topic (ClusterBeans)
-            ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
-            String eventsQueue = Setting.of(context, "ingest.queue-uri");
-            context.getRegistry().bind("eventsQueue", new EventsQueueWriter(
-                    message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES));
+            context.getRegistry().bind("eventsQueue", eventsQueueWriter(context, queue));
         }
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
                 QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,

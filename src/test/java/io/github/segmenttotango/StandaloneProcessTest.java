@@ -147,6 +147,8 @@ class StandaloneProcessTest {
                 "totango.region (TOTANGO_REGION) must be us or eu");
         assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "TOTANGO_DISABLE_HEARTBEAT", "maybe", "BRIDGE_DATA_DIR", data.toString()),
                 "totango.disable-heartbeat (TOTANGO_DISABLE_HEARTBEAT) must be true or false");
+        assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "INGEST_QUEUE_MAX_IN_FLIGHT", "lots", "BRIDGE_DATA_DIR", data.toString()),
+                "ingest.queue.max-in-flight (INGEST_QUEUE_MAX_IN_FLIGHT) must be a whole number from 1 to 64, not 'lots'");
         Path file = Files.createFile(data.resolve("not-a-folder.txt"));
         assertStartFails(Map.of("TOTANGO_SERVICE_ID", "S", "BRIDGE_DATA_DIR", file.toString()),
                 "bridge.data-dir (BRIDGE_DATA_DIR) must be a writable folder");

@@ -42,6 +42,7 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     private static final long PAGE_FILE_BYTES = 10L << 20;
     private static final int SERVER_THREADS = 8;
     private static final int CLIENT_THREADS = 4;
+    private static final int PAGE_IO_THREADS = 3;
     /**
      * Group commit: the syncs of concurrent sends are batched, and a lone send waits at most this long
      * (nanoseconds) for others to join its sync, in the journal as in the page files.
@@ -77,6 +78,11 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 // here its only clients are the bundle's own few readers and writers
                 .setThreadPoolMaxSize(SERVER_THREADS)
                 .setScheduledThreadPoolMaxSize(2)
+                // the pool of its disk completions and page reads (5 by default, one thread each),
+                // and no critical analyzer thread (it only logs a journal that stalls): the bundle
+                // stays within its thread budget (docs/performance.md) with several sends in flight
+                .setPageMaxConcurrentIO(PAGE_IO_THREADS)
+                .setCriticalAnalyzer(false)
                 .setJournalSyncTransactional(true)
                 .setJournalSyncNonTransactional(true)
                 .setJournalBufferTimeout_NIO(SYNC_WAIT_NANOS)

@@ -1,6 +1,5 @@
 package io.github.segmenttotango.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.segmenttotango.support.Scratch;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,25 +43,35 @@ import java.util.stream.LongStream;
 
 /**
  * {@code make bench}: the bundle (real config, durable queue) against a fast local Totango sink, a
- * closed- and open-loop load generator, and a bare Vert.x server that only parses JSON (the
- * physical limit of this stack). Prints a table and writes bench/results/&lt;date&gt;.md.
- * Run with argument {@code smoke} for a seconds-long check that it all still works.
+ * closed- and open-loop load generator, and two baselines under the same load ({@link BaselineServer}):
+ * a bare Vert.x server that only parses JSON (the physical limit of this stack) and a durable one
+ * that also forces each request to a journal before it answers (group commit). Prints a table and
+ * writes bench/results/&lt;date&gt;.md. Run with argument {@code smoke} for a seconds-long check that it
+ * all still works, {@code ingest} for the ingest rows and the baselines only, {@code delivery} for
+ * the delivery rows only. {@code BENCH_JFR=1} records a JFR of the bundle over its ingest phases;
+ * {@code BENCH_SERVER_CPUS} (a taskset list) pins the bundle and each baseline to the same cores,
+ * {@code BENCH_LOAD_CPUS} the load generator.
  */
 public final class Bench {
 
     private static final String KEY = "bench-key";
     private static final String AUTHORIZATION = "Basic "
             + Base64.getEncoder().encodeToString((KEY + ":").getBytes(StandardCharsets.UTF_8));
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final boolean smoke;
     /** Only the delivery rows (make bench-delivery). */
     private final boolean deliveryOnly;
+    /** Only the ingest rows and the baselines (make bench-ingest). */
+    private final boolean ingestOnly;
     private final Duration phase;
     /** Warm-up phases: at least the first, at most the second; it ends when three in a row agree. */
     private final int minWarmUpPhases;
     private final int maxWarmUpPhases;
-    private final int connections = 8;
+    /** The closed-loop phases' connections: 8, and 32 for the rows that compare with the baselines. */
+    private static final int CONNECTIONS = 8;
+    private static final int MORE_CONNECTIONS = 32;
+    /** Most threads of the bundle seen so far (sampled every 100 ms while it runs). */
+    private final AtomicInteger mostBundleThreads = new AtomicInteger();
     /** The load generator's Vert.x, one event loop. */
     private final Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final List<String[]> rows = new ArrayList<>();
@@ -72,16 +81,18 @@ public final class Bench {
     /** When each event of the open-loop latency phase was acknowledged (by number). */
     private final Timestamps streamAckedAt = new Timestamps();
 
-    private Bench(boolean smoke, boolean deliveryOnly) {
+    private Bench(boolean smoke, boolean deliveryOnly, boolean ingestOnly) {
         this.smoke = smoke;
         this.deliveryOnly = deliveryOnly;
+        this.ingestOnly = ingestOnly;
         this.phase = smoke ? Duration.ofSeconds(2) : Duration.ofSeconds(15);
         this.minWarmUpPhases = smoke ? 1 : 3;
         this.maxWarmUpPhases = smoke ? 1 : 6;
     }
 
     public static void main(String[] args) throws Exception {
-        new Bench(args.length > 0 && args[0].equals("smoke"), args.length > 0 && args[0].equals("delivery")).run();
+        String mode = args.length > 0 ? args[0] : "";
+        new Bench(mode.equals("smoke"), mode.equals("delivery"), mode.equals("ingest")).run();
         System.exit(0);
     }
 
@@ -89,13 +100,14 @@ public final class Bench {
         Sink sink = new Sink();
         Path data = Files.createTempDirectory("bench-data");
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of("java"));
         String javaOptions = System.getProperty("bench.java-opts", "").trim();
-        if (!javaOptions.isEmpty()) {
-            command.addAll(List.of(javaOptions.split("\\s+")));
-        }
+        List<String> command = serverCommand(javaOptions);
         command.addAll(List.of("-jar", "target/segment-totango.jar"));
         row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "the Makefile's JAVA_OPTS and class-data archive");
+        row("cores", serverCpus().isEmpty() ? "not pinned: the bundle, each baseline and the load share both"
+                : "bundle and baselines on " + serverCpus() + ", the load on " + System.getenv().getOrDefault("BENCH_LOAD_CPUS", "any"),
+                "BENCH_SERVER_CPUS, BENCH_LOAD_CPUS");
+        pinLoad();
         row("bundle's MALLOC_ARENA_MAX", System.getenv().getOrDefault("MALLOC_ARENA_MAX", "(unset: glibc's default)"), "the Makefile's");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(data.resolve("bundle.log").toFile());
@@ -111,6 +123,7 @@ public final class Bench {
         });
         long launched = System.nanoTime();
         Process bundle = builder.start();
+        Thread threadSampler = sampleThreads(bundle.pid());
         boolean measured = false;
         try {
             String base = "http://127.0.0.1:" + port;
@@ -121,6 +134,15 @@ public final class Bench {
                 deliveryAtDistance(sink, base, bundle.pid());
                 long rss = peakRssKb(bundle.pid());
                 row("peak RSS of the bundle (delivery rows only)", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
+                measured = true;
+                return;
+            }
+
+            if (ingestOnly) {
+                ingestPhases(base, bundle.pid(), javaOptions);
+                long rss = peakRssKb(bundle.pid());
+                row("peak RSS of the bundle (ingest rows only)", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
+                row("most threads of the bundle", String.valueOf(mostBundleThreads.get()), "from /proc, sampled every 100 ms over the run");
                 measured = true;
                 return;
             }
@@ -137,21 +159,8 @@ public final class Bench {
                     steady.length + " requests, after " + steadyWarmUp.toSeconds() + " s at that rate; the bundle keeps up, nothing is queued ahead");
             deliveryOfTheStream(sink);
 
-            warmUp(base);
-            double[] cpuBefore = cpuSeconds(bundle.pid());
-            long phasesStarted = System.nanoTime();
-            double b10 = ingest(base, 10, "bundle", phase, true);
-            double b100 = ingest(base, 100, "bundle", phase, true);
-            double single = ingest(base, 1, "bundle", phase, true);
+            ingestPhases(base, bundle.pid(), javaOptions);
             double[] cpuAfter = cpuSeconds(bundle.pid());
-            if (cpuBefore != null && cpuAfter != null) {
-                double wall = (System.nanoTime() - phasesStarted) / 1e9;
-                double compiler = cpuAfter[1] - cpuBefore[1];
-                row("CPU of the bundle during the three ingest phases", String.format(Locale.ROOT,
-                        "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", cpuAfter[0] - cpuBefore[0], wall,
-                        compiler, 100 * compiler / Math.max(0.001, cpuAfter[0] - cpuBefore[0])),
-                        "from /proc: CPU the JIT still takes after the warm-up is not the bundle's own work");
-            }
             // the backlog of the ingest phases drains first, for 45 s at most; the latency after it is
             // that of a bundle working off what is left behind its answers, or of a drained one (the row says which)
             long undelivered = drain(sink, System.nanoTime(), bundle.pid(), cpuAfter);
@@ -168,26 +177,10 @@ public final class Bench {
             deliveryAtDistance(sink, base, bundle.pid());
             long rss = peakRssKb(bundle.pid());
             row("peak RSS of the bundle", rss < 0 ? "n/a" : (rss / 1024) + " MB", "");
-            // the baseline gets the machine to itself: a bundle still draining its backlog would slow it
-            bundle.destroy();
-            bundle.waitFor(60, TimeUnit.SECONDS);
-
-            Baseline baseline = new Baseline();
-            try {
-                ingest(baseline.url(), 10, "baseline", Duration.ofSeconds(smoke ? 1 : 5), false);
-                // the baseline is steady within seconds: shorter phases keep the bench within 5 minutes
-                Duration brief = smoke ? phase : Duration.ofSeconds(10);
-                double base10 = ingest(baseline.url(), 10, "baseline", brief, true);
-                double base100 = ingest(baseline.url(), 100, "baseline", brief, true);
-                double base1 = ingest(baseline.url(), 1, "baseline", brief, true);
-                row("ingest ratio bundle / baseline, batches of 10", String.format(Locale.ROOT, "%.3f", b10 / base10), "");
-                row("ingest ratio bundle / baseline, batches of 100", String.format(Locale.ROOT, "%.3f", b100 / base100), "");
-                row("ingest ratio bundle / baseline, single /v1/track", String.format(Locale.ROOT, "%.3f", single / base1), "");
-            } finally {
-                baseline.close();
-            }
+            row("most threads of the bundle", String.valueOf(mostBundleThreads.get()), "from /proc, sampled every 100 ms over the run");
             measured = true;
         } finally {
+            threadSampler.interrupt();
             bundle.destroy();
             bundle.waitFor(60, TimeUnit.SECONDS);
             sink.close();
@@ -197,8 +190,11 @@ public final class Bench {
             } else {
                 System.out.println("The bundle's log and data are kept in " + data);
             }
+            // here, so that the runs of bench-ingest and bench-delivery, which return early, are written too
+            if (measured) {
+                report();
+            }
         }
-        report();
     }
 
     // ---------------------------------------------------------------- measurements
@@ -217,7 +213,7 @@ public final class Bench {
         int agreeing = 0;
         int phases = 0;
         do {
-            double rate = ingest(base, 10, "bundle", phase, false);
+            double rate = ingest(base, 10, "bundle", phase, false, CONNECTIONS);
             agreeing = Math.abs(rate - previous) <= 0.1 * previous ? agreeing + 1 : 0;
             previous = rate;
             curve.add(String.format(Locale.ROOT, "%,.0f", rate));
@@ -228,12 +224,257 @@ public final class Bench {
                 (steady ? "steady" : "not steady yet") + " after " + phases * phase.toSeconds() + " s; not counted below");
     }
 
+    /** A closed-loop load: requests of {@code batchSize} events over {@code connections} connections. */
+    private record Load(int batchSize, int connections, boolean cpuByGroup) {
+        String name() {
+            return (batchSize == 1 ? "single /v1/track" : "batches of " + batchSize) + ", " + connections + " connections";
+        }
+    }
+
+    /** A baseline server, a process of its own. */
+    private record Baseline(String kind, Process process, String url, Path journal) {
+    }
+
+    /**
+     * The closed-loop ingest phases, after the warm-up, each load on the bundle and then on each
+     * baseline right after it, so that the ratios compare phases seconds apart on a machine whose
+     * other work changes by the minute: batches of 10 with 8 and 32 connections, batches of 100,
+     * single {@code /v1/track} with 8 and 32 (with the CPU a request costs, by thread group, for some).
+     * While a baseline is measured the bundle is paused (SIGSTOP: its routing and delivery of what it
+     * just took would take the baseline's cores), and resumed for its next phase. The baselines run as
+     * processes of their own with the bundle's JVM options (without its class-data archive) and cores.
+     * A JFR recording of the bundle over its phases with {@code BENCH_JFR=1}.
+     */
+    private void ingestPhases(String base, long pid, String javaOptions) throws Exception {
+        warmUp(base);
+        List<Baseline> baselines = new ArrayList<>();
+        try {
+            signal(pid, "STOP");
+            for (String kind : List.of("durable", "bare")) {
+                baselines.add(startBaseline(kind, javaOptions));
+            }
+            for (Baseline baseline : baselines) {
+                ingest(baseline.url(), 10, kind(baseline), Duration.ofSeconds(smoke ? 1 : 5), false, MORE_CONNECTIONS);
+            }
+            signal(pid, "CONT");
+            boolean jfr = "1".equals(System.getenv("BENCH_JFR"));
+            Path recording = Path.of("target", "bench-ingest-" + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".jfr")
+                    .toAbsolutePath();
+            if (jfr) {
+                jcmd(pid, "JFR.start", "name=ingest", "settings=profile", "filename=" + recording);
+            }
+            double bundleCpu = 0;
+            double compiler = 0;
+            double bundleWall = 0;
+            List<String[]> ratios = new ArrayList<>();
+            for (Load load : List.of(new Load(10, CONNECTIONS, true), new Load(10, MORE_CONNECTIONS, true),
+                    new Load(100, CONNECTIONS, false), new Load(1, CONNECTIONS, true), new Load(1, MORE_CONNECTIONS, false))) {
+                double[] before = cpuSeconds(pid);
+                long started = System.nanoTime();
+                double bundle = ingestOf(base, "bundle", pid, load, phase);
+                double[] after = cpuSeconds(pid);
+                bundleWall += (System.nanoTime() - started) / 1e9;
+                if (before != null && after != null) {
+                    bundleCpu += after[0] - before[0];
+                    compiler += after[1] - before[1];
+                }
+                signal(pid, "STOP");
+                try {
+                    for (Baseline baseline : baselines) {
+                        double rate = ingestOf(baseline.url(), kind(baseline), baseline.process().pid(), load, baselinePhase());
+                        ratios.add(new String[] {"ingest ratio bundle / " + kind(baseline) + ", " + load.name(),
+                                String.format(Locale.ROOT, "%.3f", bundle / rate),
+                                String.format(Locale.ROOT, "%,.0f / %,.0f events/s%s", bundle, rate,
+                                        baseline.kind().equals("durable") ? "; target ≥ 0.35" : "")});
+                    }
+                } finally {
+                    signal(pid, "CONT");
+                }
+            }
+            if (jfr) {
+                jcmd(pid, "JFR.stop", "name=ingest");
+                row("JFR recording of the bundle's ingest phases", recording.toString(), "BENCH_JFR=1");
+            }
+            row("CPU of the bundle during its ingest phases", String.format(Locale.ROOT,
+                    "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", bundleCpu, bundleWall,
+                    compiler, 100 * compiler / Math.max(0.001, bundleCpu)),
+                    "from /proc: CPU the JIT still takes after the warm-up is not the bundle's own work");
+            for (String[] ratio : ratios) {
+                row(ratio[0], ratio[1], ratio[2]);
+            }
+        } finally {
+            signal(pid, "CONT");
+            for (Baseline baseline : baselines) {
+                baseline.process().destroy();
+                baseline.process().waitFor(30, TimeUnit.SECONDS);
+                Scratch.delete(baseline.journal());
+            }
+        }
+    }
+
+    private static String kind(Baseline baseline) {
+        return baseline.kind() + " baseline";
+    }
+
+    /**
+     * A closed-loop phase of the bundle or a baseline; with the load's {@code cpuByGroup}, the CPU a
+     * request took, by thread group. The bundle's includes the routing and delivery of what it took,
+     * which run meanwhile, behind ingest.
+     */
+    private double ingestOf(String base, String who, long pid, Load load, Duration length) throws Exception {
+        Map<String, Double> before = load.cpuByGroup() ? cpuByGroup(pid) : null;
+        long started = System.nanoTime();
+        double rate = ingest(base, load.batchSize(), who, length, true, load.connections());
+        double requests = rate * (System.nanoTime() - started) / 1e9 / load.batchSize();
+        Map<String, Double> after = load.cpuByGroup() ? cpuByGroup(pid) : null;
+        if (before != null && after != null && requests > 0) {
+            double all = 0;
+            List<Map.Entry<String, Double>> spent = new ArrayList<>();
+            for (var entry : after.entrySet()) {
+                double seconds = entry.getValue() - before.getOrDefault(entry.getKey(), 0.0);
+                all += seconds;
+                if (seconds > 0) {
+                    spent.add(Map.entry(entry.getKey(), seconds));
+                }
+            }
+            spent.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+            List<String> groups = new ArrayList<>();
+            for (var entry : spent.subList(0, Math.min(7, spent.size()))) {
+                groups.add(String.format(Locale.ROOT, "%s %.0f", entry.getKey(), entry.getValue() * 1e6 / requests));
+            }
+            row("CPU per request, " + who + ", " + load.name(), String.format(Locale.ROOT, "%.0f µs", all * 1e6 / requests),
+                    "by thread group (µs): " + String.join(", ", groups) + "; from /proc");
+        }
+        return rate;
+    }
+
+    private Duration baselinePhase() {
+        // the baselines are steady within seconds: shorter phases keep the bench within minutes
+        return smoke ? phase : Duration.ofSeconds(10);
+    }
+
+    /** Starts a baseline ({@link BaselineServer}) with the bundle's JVM options, without its class-data archive. */
+    private Baseline startBaseline(String kind, String javaOptions) throws Exception {
+        Path journal = Files.createTempDirectory("bench-baseline");
+        int port = freePort();
+        String options = javaOptions.replaceAll("-XX:SharedArchiveFile=\\S+", "").trim();
+        List<String> command = serverCommand(options);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineServer.class.getName(), kind,
+                String.valueOf(port), journal.toString()));
+        Process server = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(journal.resolve("server.log").toFile()).start();
+        Baseline baseline = new Baseline(kind, server, "http://127.0.0.1:" + port, journal);
+        awaitListening(baseline.url());
+        return baseline;
+    }
+
+    /** Pauses (STOP) or resumes (CONT) a process. */
+    private static void signal(long pid, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+
+    /** Waits (at most 30 s) until a baseline answers. */
+    private void awaitListening(String url) throws Exception {
+        URI uri = URI.create(url);
+        HttpClient client = load.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (true) {
+                try {
+                    post(client, "/v1/batch", body(10, new long[10])).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException | TimeoutException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the baseline " + url + " did not start");
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        } finally {
+            client.close();
+        }
+    }
+
+    /** {@code java} and the options, behind {@code taskset -c BENCH_SERVER_CPUS} when that is set. */
+    private static List<String> serverCommand(String javaOptions) {
+        List<String> command = new ArrayList<>();
+        if (!serverCpus().isEmpty()) {
+            command.addAll(List.of("taskset", "-c", serverCpus()));
+        }
+        command.add("java");
+        if (!javaOptions.isEmpty()) {
+            command.addAll(List.of(javaOptions.split("\\s+")));
+        }
+        return command;
+    }
+
+    private static String serverCpus() {
+        return System.getenv().getOrDefault("BENCH_SERVER_CPUS", "").trim();
+    }
+
+    /** Pins the benchmark's own threads (the load and the sink) to BENCH_LOAD_CPUS, when set. */
+    private static void pinLoad() throws Exception {
+        String cpus = System.getenv().getOrDefault("BENCH_LOAD_CPUS", "").trim();
+        if (!cpus.isEmpty()) {
+            new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, String.valueOf(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
+    }
+
+    private static void jcmd(long pid, String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of("jcmd", String.valueOf(pid)));
+        command.addAll(List.of(arguments));
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+
+    /** Samples the bundle's threads every 100 ms into {@link #mostBundleThreads}, until interrupted. */
+    private Thread sampleThreads(long pid) {
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                mostBundleThreads.accumulateAndGet(threads(pid), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "bench-thread-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        return sampler;
+    }
+
+    /**
+     * CPU seconds of a process so far by thread group: the thread's name without its digits
+     * ("vert.x-worker-thread-", "GC Thread#"), as /proc gives it (15 characters); null where /proc cannot tell.
+     */
+    private static Map<String, Double> cpuByGroup(long pid) {
+        Map<String, Double> groups = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                    String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+", "#");
+                    groups.merge(name, seconds, Double::sum);
+                } catch (IOException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        return groups;
+    }
+
     /**
      * Closed loop: {@code connections} clients send batches back to back for {@code length};
      * acknowledged events/s. The load comes from a Vert.x client on one event loop, so that the
-     * generator takes as little of the machine as it can (the bundle and the baseline get the same).
+     * generator takes as little of the machine as it can (the bundle and the baselines get the same).
      */
-    private double ingest(String base, int batchSize, String who, Duration length, boolean report) throws Exception {
+    private double ingest(String base, int batchSize, String who, Duration length, boolean report, int connections) throws Exception {
         AtomicLong events = new AtomicLong();
         AtomicLong failures = new AtomicLong();
         URI uri = URI.create(base);
@@ -595,6 +836,16 @@ public final class Bench {
         }
     }
 
+    /** The machine's load average (1, 5, 15 minutes), from /proc: other work shares the cores. */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "n/a";
+        }
+    }
+
     private void row(String what, String figure, String note) {
         rows.add(new String[] {what, figure, note});
         System.out.printf(Locale.ROOT, "%-55s %-45s %s%n", what, figure, note);
@@ -605,8 +856,9 @@ public final class Bench {
                 + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
         StringBuilder md = new StringBuilder("# segment-totango benchmark" + (smoke ? " (smoke)" : "") + "\n\n");
         md.append("Machine: ").append(machine).append(". Date: ").append(LocalDateTime.now().withNano(0)).append(".\n\n");
-        md.append("Phases of ").append(phase.toSeconds()).append(smoke ? " s, " : " s (baseline: 10 s), ").append(connections)
-                .append(" connections; the bundle with its real config and durable queue, a local sink for Totango.\n\n");
+        md.append("Phases of ").append(phase.toSeconds()).append(smoke ? " s" : " s (baselines: 10 s)")
+                .append("; the bundle with its real config and durable queue, a local sink for Totango.")
+                .append(" Load average at the end: ").append(loadAverage()).append(".\n\n");
         md.append("| measure | figure | note |\n|---|---|---|\n");
         for (String[] row : rows) {
             md.append("| ").append(row[0]).append(" | ").append(row[1]).append(" | ").append(row[2]).append(" |\n");
@@ -717,39 +969,6 @@ public final class Bench {
 
         void answerAfter(long millis) {
             answerAfterMillis = millis;
-        }
-
-        @Override
-        public void close() {
-            vertx.close();
-        }
-    }
-
-    /** The physical limit of this stack: a bare Vert.x server that parses the JSON body and answers 200. */
-    static final class Baseline implements AutoCloseable {
-        private final Vertx vertx = Vertx.vertx();
-        private final int port;
-
-        Baseline() throws Exception {
-            CountDownLatch up = new CountDownLatch(1);
-            int[] bound = new int[1];
-            vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(buffer -> {
-                try {
-                    JSON.readTree(buffer.getBytes());
-                    request.response().putHeader("Content-Type", "application/json").end("{\"success\":true}");
-                } catch (IOException e) {
-                    request.response().setStatusCode(400).end();
-                }
-            })).listen(0, "127.0.0.1").onSuccess(server -> {
-                bound[0] = server.actualPort();
-                up.countDown();
-            });
-            up.await(10, TimeUnit.SECONDS);
-            port = bound[0];
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + port;
         }
 
         @Override

@@ -122,6 +122,73 @@ class EventsQueueWriterTest {
         assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2},{\"n\":3}]", "[{\"n\":4444444444444}]", "[{\"n\":5}]"), sent);
     }
 
+    @Test
+    void upToMaxInFlightMessagesGoAtOnceTheRequestsAfterThemShareTheNextAndEachReturnsWhenItsMessageIsOnDisk() throws Exception {
+        HeldSends queue = new HeldSends();
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000, 2);
+
+        Future<?> first = write(writer, "[{\"n\":1}]");
+        queue.awaitStarted(1);
+        Future<?> second = write(writer, "[{\"n\":2}]");
+        queue.awaitStarted(2);
+        List<Future<?>> after = writeWhileHeld(writer, "[{\"n\":3}]", "[{\"n\":4}]");
+        assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2}]"), sent, "two messages on their way at once, no more");
+
+        queue.complete(1, null);
+        second.get(10, TimeUnit.SECONDS);
+        assertFalse(first.isDone(), "a request returns only once its own message is on disk");
+        queue.awaitStarted(3);
+        assertEquals("[{\"n\":3},{\"n\":4}]", sent.get(2), "the requests that waited share the next message, in the order they came");
+        assertFalse(after.get(0).isDone());
+
+        queue.complete(0, null);
+        queue.complete(2, null);
+        first.get(10, TimeUnit.SECONDS);
+        awaitAll(after);
+        assertEquals(3, sent.size());
+    }
+
+    @Test
+    void aMessageNotTakenFailsOnlyItsOwnRequestsWithTheQueuesException() throws Exception {
+        HeldSends queue = new HeldSends();
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000, 2);
+        IllegalStateException full = new IllegalStateException("the queue is full");
+
+        Future<?> first = write(writer, "[{\"n\":1}]");
+        queue.awaitStarted(1);
+        Future<?> second = write(writer, "[{\"n\":2}]");
+        queue.awaitStarted(2);
+        queue.complete(0, full);
+        queue.complete(1, null);
+
+        var thrown = assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
+        assertSame(full, thrown.getCause(), "the send's own exception, so the refusal names it");
+        second.get(10, TimeUnit.SECONDS);
+        Future<?> third = write(writer, "[{\"n\":3}]");
+        queue.awaitStarted(3);
+        queue.complete(2, null);
+        third.get(10, TimeUnit.SECONDS);
+    }
+
+    /** An asynchronous queue that records every message and completes each when the test says. */
+    private final class HeldSends implements EventsQueueWriter.AsyncDurableSend {
+        private final List<java.util.function.Consumer<? super Exception>> pending = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void send(byte[] message, java.util.function.Consumer<? super Exception> done) {
+            sent.add(text(message));
+            pending.add(done);
+        }
+
+        void awaitStarted(int count) {
+            awaitSends(count);
+        }
+
+        void complete(int message, Exception failure) {
+            pending.get(message).accept(failure);
+        }
+    }
+
     /** A queue that records every message; its first send waits until released, the others do {@code then}. */
     private final class FirstSendHeld implements EventsQueueWriter.DurableSend {
         private final CountDownLatch entered = new CountDownLatch(1);
