@@ -70,9 +70,11 @@ final class IngestBeans {
         }
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
         connections.setCacheDestinations(true);
-        // the broker confirms each send once it is on disk, without the sender waiting (a window of confirmations);
-        // the producer's credits cover the messages in flight, so that starting a send does not wait for them
-        connections.setConfirmationWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
+        // the broker confirms each send once it is on disk, without the sender waiting: a window of 0
+        // bytes has it confirm every message as it is done (a larger one lets confirmations wait until
+        // that many bytes have come); the producer's credits cover the messages in flight, so that
+        // starting a send does not wait for them
+        connections.setConfirmationWindowSize(0);
         connections.setProducerWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
         AsyncQueueSender sender = new AsyncQueueSender(connections, name);
         Services.add(context, sender, "the events queue's sender");
