@@ -109,7 +109,9 @@ public final class Bench {
         command.addAll(List.of("-jar", "target/segment-totango.jar"));
         row("mode", cluster ? "cluster: one instance on a Kafka broker (KRaft) and a PostgreSQL, both on this machine" : "single process",
                 cluster ? "BENCH_MODE=cluster; the engines in a JVM of their own, on "
-                        + (ClusterEngines.cpus().isEmpty() ? "any core (not pinned)" : "cores " + ClusterEngines.cpus()) + " (BENCH_ENGINE_CPUS)"
+                        + (ClusterEngines.cpus().isEmpty() ? "any core (not pinned)" : "cores " + ClusterEngines.cpus()) + " (BENCH_ENGINE_CPUS);"
+                        + (ClusterEngines.flushEachMessage() ? " the broker forces its log at every message" : " the broker leaves its log to the OS")
+                        + " (BENCH_KAFKA_FLUSH)"
                         : "BENCH_MODE");
         row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "the Makefile's JAVA_OPTS and class-data archive");
         row("cores", serverCpus().isEmpty() ? "not pinned: the bundle, each baseline and the load share both"
@@ -697,7 +699,8 @@ public final class Bench {
                 row("delivery of a backlog of " + expected + " calls of " + users + " users, Totango answering after " + delay + " ms",
                         String.format(Locale.ROOT, "%,.0f calls/s", after / Math.max(0.001, seconds)),
                         String.format(Locale.ROOT, "%d calls in %.1f s once the backlog was queued (%d delivered while it was); %d of %d"
-                                + " in all; default settings", after, seconds, deliveredWhileQueueing, sink.distanceCalls.get(), expected));
+                                + " in all, %.1f s from the first to the last; default settings", after, seconds, deliveredWhileQueueing,
+                                sink.distanceCalls.get(), expected, (sink.lastDistanceCall - sink.firstDistanceCall) / 1e9));
             }
         }
         row("most threads of the bundle during the delivery rows", String.valueOf(mostThreads), "from /proc, sampled every 100 ms");

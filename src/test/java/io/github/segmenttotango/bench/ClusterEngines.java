@@ -25,8 +25,9 @@ import java.util.stream.Stream;
  * load generator and the Totango sink, and the engines' CPU is measured apart from both. Pinned to
  * {@code BENCH_ENGINE_CPUS} (a taskset list) when set; PostgreSQL's processes inherit it.
  * The engines are those of the cluster tests: the broker forces its log at every message
- * ({@code log.flush.interval.messages=1}), PostgreSQL runs with {@code fsync} and
- * {@code synchronous_commit} off.
+ * ({@code log.flush.interval.messages=1}; {@code BENCH_KAFKA_FLUSH=os} leaves it to the OS, Kafka's
+ * default, where a deployment's durability comes from replicas on other brokers), PostgreSQL runs with
+ * {@code fsync} and {@code synchronous_commit} off.
  */
 final class ClusterEngines implements AutoCloseable {
 
@@ -77,6 +78,15 @@ final class ClusterEngines implements AutoCloseable {
         return new ClusterEngines(process, folder, engines);
     }
 
+    /** Whether the broker forces its log at every message (BENCH_KAFKA_FLUSH unset or "message") or not ("os"). */
+    static boolean flushEachMessage() {
+        String flush = System.getenv().getOrDefault("BENCH_KAFKA_FLUSH", "message").trim();
+        if (!flush.equals("message") && !flush.equals("os")) {
+            throw new IllegalArgumentException("BENCH_KAFKA_FLUSH is message (the default) or os, not " + flush);
+        }
+        return flush.equals("message");
+    }
+
     static String cpus() {
         return System.getenv().getOrDefault("BENCH_ENGINE_CPUS", "").trim();
     }
@@ -124,7 +134,7 @@ final class ClusterEngines implements AutoCloseable {
 
     /** The engines' JVM: starts both, writes where they are to the file given, runs until its input closes. */
     public static void main(String[] args) throws Exception {
-        try (TestKafka kafka = TestKafka.start()) {
+        try (TestKafka kafka = TestKafka.start(flushEachMessage())) {
             TestPostgres.Database database = TestPostgres.newDatabase();
             Properties engines = new Properties();
             engines.setProperty("brokers", kafka.brokers());
