@@ -55,7 +55,8 @@ $(CDS): $(JAR)
 	@rm -rf target/cds-training
 
 ## Measures the bundle against a local Totango sink and two Vert.x baselines, bare and durable (a few minutes);
-## prints a table and writes bench/results/<date>.md. Not part of the tests.
+## prints a table and writes bench/results/<date>.md. Not part of the tests. BENCH_MODE=cluster: the bundle as one
+## cluster-mode instance on a Kafka broker and PostgreSQL the bench starts (docs/performance.md, Cluster mode).
 bench: package $(CDS) target/bench.classpath
 	java "-Dbench.java-opts=$(JAVA_OPTS) -XX:SharedArchiveFile=$(CDS)" -cp target/test-classes:target/classes:$$(cat target/bench.classpath) io.github.segmenttotango.bench.Bench
 

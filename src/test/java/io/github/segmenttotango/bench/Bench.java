@@ -50,7 +50,8 @@ import java.util.stream.LongStream;
  * all still works, {@code ingest} for the ingest rows and the baselines only, {@code delivery} for
  * the delivery rows only. {@code BENCH_JFR=1} records a JFR of the bundle over its ingest phases;
  * {@code BENCH_SERVER_CPUS} (a taskset list) pins the bundle and each baseline to the same cores,
- * {@code BENCH_LOAD_CPUS} the load generator.
+ * {@code BENCH_LOAD_CPUS} the load generator. {@code BENCH_MODE=cluster} runs the bundle as one instance
+ * of cluster mode on a local Kafka broker and PostgreSQL ({@link ClusterEngines}).
  */
 public final class Bench {
 
@@ -76,6 +77,8 @@ public final class Bench {
     private final Vertx load = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     private final List<String[]> rows = new ArrayList<>();
     private final AtomicLong eventIds = new AtomicLong();
+    /** BENCH_MODE=cluster: the bundle is one instance of cluster mode on these engines ({@link ClusterEngines}). */
+    private final boolean cluster = ClusterEngines.wanted();
     /** When each event of the closed-loop phases was acknowledged (by number). */
     private final Timestamps ackedAt = new Timestamps();
     /** When each event of the open-loop latency phase was acknowledged (by number). */
@@ -98,11 +101,18 @@ public final class Bench {
 
     private void run() throws Exception {
         Sink sink = new Sink();
+        ClusterEngines engines = cluster ? ClusterEngines.start() : null;
         Path data = Files.createTempDirectory("bench-data");
         int port = freePort();
         String javaOptions = System.getProperty("bench.java-opts", "").trim();
         List<String> command = serverCommand(javaOptions);
         command.addAll(List.of("-jar", "target/segment-totango.jar"));
+        row("mode", cluster ? "cluster: one instance on a Kafka broker (KRaft) and a PostgreSQL, both on this machine" : "single process",
+                cluster ? "BENCH_MODE=cluster; the engines in a JVM of their own, on "
+                        + (ClusterEngines.cpus().isEmpty() ? "any core (not pinned)" : "cores " + ClusterEngines.cpus()) + " (BENCH_ENGINE_CPUS);"
+                        + (ClusterEngines.flushEachMessage() ? " the broker forces its log at every message" : " the broker leaves its log to the OS")
+                        + " (BENCH_KAFKA_FLUSH)"
+                        : "BENCH_MODE");
         row("bundle JVM options", javaOptions.isEmpty() ? "(none)" : javaOptions, "the Makefile's JAVA_OPTS and class-data archive");
         row("cores", serverCpus().isEmpty() ? "not pinned: the bundle, each baseline and the load share both"
                 : "bundle and baselines on " + serverCpus() + ", the load on " + System.getenv().getOrDefault("BENCH_LOAD_CPUS", "any"),
@@ -114,6 +124,9 @@ public final class Bench {
         builder.environment().putAll(Map.of("TOTANGO_SERVICE_ID", "SP-BENCH", "TOTANGO_URL", sink.url(),
                 "SEGMENT_WRITE_KEYS", KEY, "BRIDGE_DATA_DIR", data.toString(), "CAMEL_SERVER_PORT", String.valueOf(port),
                 "BRIDGE_LOG_LEVEL", "WARN"));
+        if (engines != null) {
+            builder.environment().putAll(engines.bundleEnvironment());
+        }
         // experiments: BENCH_BUNDLE_X=v sets X=v for the bundle (e.g. another queue, to see what it costs)
         System.getenv().forEach((key, value) -> {
             if (key.startsWith("BENCH_BUNDLE_")) {
@@ -181,9 +194,18 @@ public final class Bench {
             measured = true;
         } finally {
             threadSampler.interrupt();
+            if (engines != null && measured) {
+                double[] bundleCpu = cpuSeconds(bundle.pid());
+                row("CPU of Kafka and PostgreSQL over the run", String.format(Locale.ROOT, "%.0f s (the bundle: %s)", engines.cpuSeconds(),
+                        bundleCpu == null ? "n/a" : String.format(Locale.ROOT, "%.0f s", bundleCpu[0])),
+                        "from /proc: on this machine, where a deployment has them on machines of their own");
+            }
             bundle.destroy();
             bundle.waitFor(60, TimeUnit.SECONDS);
             sink.close();
+            if (engines != null) {
+                engines.close();
+            }
             if (measured) {
                 // the queue journal of a run is hundreds of megabytes: not left behind in /tmp
                 Scratch.delete(data);
@@ -677,7 +699,8 @@ public final class Bench {
                 row("delivery of a backlog of " + expected + " calls of " + users + " users, Totango answering after " + delay + " ms",
                         String.format(Locale.ROOT, "%,.0f calls/s", after / Math.max(0.001, seconds)),
                         String.format(Locale.ROOT, "%d calls in %.1f s once the backlog was queued (%d delivered while it was); %d of %d"
-                                + " in all; default settings", after, seconds, deliveredWhileQueueing, sink.distanceCalls.get(), expected));
+                                + " in all, %.1f s from the first to the last; default settings", after, seconds, deliveredWhileQueueing,
+                                sink.distanceCalls.get(), expected, (sink.lastDistanceCall - sink.firstDistanceCall) / 1e9));
             }
         }
         row("most threads of the bundle during the delivery rows", String.valueOf(mostThreads), "from /proc, sampled every 100 ms");
@@ -854,7 +877,8 @@ public final class Bench {
     private void report() throws IOException {
         String machine = Runtime.getRuntime().availableProcessors() + " cores, JDK " + System.getProperty("java.version")
                 + " (" + System.getProperty("java.vm.name") + "), " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
-        StringBuilder md = new StringBuilder("# segment-totango benchmark" + (smoke ? " (smoke)" : "") + "\n\n");
+        StringBuilder md = new StringBuilder("# segment-totango benchmark" + (smoke ? " (smoke)" : "")
+                + (cluster ? ", cluster mode (one instance)" : ", single process") + "\n\n");
         md.append("Machine: ").append(machine).append(". Date: ").append(LocalDateTime.now().withNano(0)).append(".\n\n");
         md.append("Phases of ").append(phase.toSeconds()).append(smoke ? " s" : " s (baselines: 10 s)")
                 .append("; the bundle with its real config and durable queue, a local sink for Totango.")
@@ -865,7 +889,7 @@ public final class Bench {
         }
         Path results = Path.of("bench", "results");
         Files.createDirectories(results);
-        Path file = results.resolve((smoke ? "smoke-" : "") + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".md");
+        Path file = results.resolve((smoke ? "smoke-" : "") + (cluster ? "cluster-" : "") + LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".md");
         Files.writeString(file, md);
         System.out.println("\nMachine: " + machine + "\nWritten to " + file);
     }

@@ -33,16 +33,27 @@ public final class TestKafka implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private KafkaRaftServer server;
+    /** Whether the broker forces its log to disk at every message (the tests), or leaves it to the OS as Kafka does by default. */
+    private final boolean flushEachMessage;
 
-    private TestKafka() throws IOException {
+    private TestKafka(boolean flushEachMessage) throws IOException {
+        this.flushEachMessage = flushEachMessage;
         this.folder = Files.createTempDirectory("test-kafka");
         this.port = BundleProcess.freePort();
         this.controllerPort = BundleProcess.freePort();
     }
 
-    /** Formats the log folder and starts the broker. */
+    /** Formats the log folder and starts the broker, which forces its log at every message. */
     public static TestKafka start() throws Exception {
-        TestKafka kafka = new TestKafka();
+        return start(true);
+    }
+
+    /**
+     * The same, with {@code flushEachMessage} false for a broker that leaves its log to the OS to write,
+     * Kafka's default, where replicas on other brokers rather than a sync make a record durable (the bench).
+     */
+    public static TestKafka start(boolean flushEachMessage) throws Exception {
+        TestKafka kafka = new TestKafka(flushEachMessage);
         new Formatter().setPrintStream(new PrintStream(OutputStream.nullOutputStream())).setNodeId(1)
                 .setClusterId(Uuid.randomUuid().toString()).setDirectories(List.of(kafka.folder.toString()))
                 .setReleaseVersion(MetadataVersion.latestProduction()).setControllerListenerName("CONTROLLER")
@@ -92,7 +103,9 @@ public final class TestKafka implements AutoCloseable {
         config.put("num.network.threads", "2");
         config.put("num.io.threads", "2");
         config.put("background.threads", "2");
-        config.put("log.flush.interval.messages", "1");
+        if (flushEachMessage) {
+            config.put("log.flush.interval.messages", "1");
+        }
         config.put("auto.create.topics.enable", "false");
         server = new KafkaRaftServer(KafkaConfig.fromProps(config, false), Time.SYSTEM);
         server.startup();
