@@ -1,5 +1,8 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.util.Durations;
+import io.github.segmenttotango.util.SettingValues;
+
 import io.github.segmenttotango.delivery.DeliverySettings;
 import io.github.segmenttotango.ingest.CorsPolicy;
 import io.github.segmenttotango.ingest.IngestLimits;
@@ -127,7 +130,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
 
     /** The value of a setting that must be present (it may be blank); {@code setting} answers a key with its value or null. */
     public static String valueOf(Function<String, String> setting, String key) {
-        return new Reader(setting).text(key);
+        return SettingValues.text(setting, key);
     }
 
     /** A share (percent) of the size of the disk that holds a folder; 1 GiB when the disk cannot tell. */
@@ -158,19 +161,14 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
 
     /** The environment variable that overrides a setting: upper case, dots and dashes as underscores. */
     public static String environmentVariable(String key) {
-        return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return SettingValues.environmentVariable(key);
     }
 
     private record Reader(Function<String, String> setting) {
 
         /** The value, trimmed (blank stays blank); a key config/application.properties lacks is an error. */
         String text(String key) {
-            String value = setting.apply(key);
-            if (value == null) {
-                throw new IllegalArgumentException(key + " is not set: config/application.properties gives every setting"
-                        + " its default; put " + key + " back there, or set " + environmentVariable(key));
-            }
-            return value.trim();
+            return SettingValues.text(setting, key);
         }
 
         String required(String key, String what) {

@@ -2,7 +2,7 @@ package io.github.segmenttotango;
 
 import io.github.segmenttotango.cluster.ClusterSettings;
 import io.github.segmenttotango.cluster.ClusterTopics;
-import io.github.segmenttotango.cluster.ConsumerLag;
+import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.cluster.KafkaCallsSender;
 import io.github.segmenttotango.cluster.KafkaCallsWriter;
 import io.github.segmenttotango.cluster.KafkaEventsRouter;

@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.util.Durations;
 import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.state.ReadLockTable;
 import io.github.segmenttotango.state.StateDatabaseUrl;

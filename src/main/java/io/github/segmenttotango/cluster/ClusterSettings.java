@@ -1,7 +1,7 @@
 package io.github.segmenttotango.cluster;
 
-import io.github.segmenttotango.BundleSettings;
-import io.github.segmenttotango.Durations;
+import io.github.segmenttotango.util.Durations;
+import io.github.segmenttotango.util.SettingValues;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -24,7 +24,7 @@ public record ClusterSettings(String brokers, String eventsTopic, String callsTo
 
     /** Reads and checks the settings; {@code setting} answers a key with its value or null. */
     public static ClusterSettings read(Function<String, String> setting) {
-        String brokers = BundleSettings.valueOf(setting, "bridge.cluster.kafka-brokers");
+        String brokers = SettingValues.text(setting, "bridge.cluster.kafka-brokers");
         int replication = positive(setting, "bridge.cluster.replication-factor");
         if (replication > Short.MAX_VALUE) {
             throw invalid("bridge.cluster.replication-factor", "must be at most " + Short.MAX_VALUE);
@@ -44,7 +44,7 @@ public record ClusterSettings(String brokers, String eventsTopic, String callsTo
      * client of the bundle before its own; empty when the setting is. Their values are never logged.
      */
     private static Map<String, String> clientProperties(Function<String, String> setting, String key) {
-        String file = BundleSettings.valueOf(setting, key);
+        String file = SettingValues.text(setting, key);
         if (file.isEmpty()) {
             return Map.of();
         }
@@ -84,7 +84,7 @@ public record ClusterSettings(String brokers, String eventsTopic, String callsTo
     }
 
     private static String topic(Function<String, String> setting, String key) {
-        String name = BundleSettings.valueOf(setting, key);
+        String name = SettingValues.text(setting, key);
         if (!name.matches("[A-Za-z0-9._-]{1,200}")) {
             throw invalid(key, "must be 1 to 200 letters, digits, '.', '_' or '-', not '" + name + "'");
         }
@@ -92,7 +92,7 @@ public record ClusterSettings(String brokers, String eventsTopic, String callsTo
     }
 
     private static int positive(Function<String, String> setting, String key) {
-        String value = BundleSettings.valueOf(setting, key);
+        String value = SettingValues.text(setting, key);
         try {
             int number = Integer.parseInt(value);
             if (number > 0) {
@@ -106,13 +106,13 @@ public record ClusterSettings(String brokers, String eventsTopic, String callsTo
 
     private static Duration duration(Function<String, String> setting, String key) {
         try {
-            return Durations.parse(key, BundleSettings.valueOf(setting, key));
+            return Durations.parse(key, SettingValues.text(setting, key));
         } catch (IllegalArgumentException e) {
             throw invalid(key, e.getMessage().startsWith(key) ? e.getMessage().substring(key.length()).trim() : e.getMessage());
         }
     }
 
     private static IllegalArgumentException invalid(String key, String problem) {
-        return new IllegalArgumentException(key + " (" + BundleSettings.environmentVariable(key) + ") " + problem);
+        return new IllegalArgumentException(key + " (" + SettingValues.environmentVariable(key) + ") " + problem);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.segmenttotango.cluster;
 
+import io.github.segmenttotango.metrics.ConsumerLag;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.github.segmenttotango.ingest.AcceptedEvents;

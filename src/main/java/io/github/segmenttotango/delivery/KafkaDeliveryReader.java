@@ -1,6 +1,6 @@
 package io.github.segmenttotango.delivery;
 
-import io.github.segmenttotango.cluster.ConsumerLag;
+import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.queue.BackgroundWork;
 
 import org.apache.camel.AsyncProducer;

@@ -1,4 +1,4 @@
-package io.github.segmenttotango;
+package io.github.segmenttotango.util;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

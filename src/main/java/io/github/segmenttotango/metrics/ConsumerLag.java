@@ -1,4 +1,4 @@
-package io.github.segmenttotango.cluster;
+package io.github.segmenttotango.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
