@@ -15,7 +15,6 @@ import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.util.RootCause;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
@@ -112,17 +111,7 @@ final class ClusterBeans {
                 accepted, deadLetters::keepUnreadableMessage, new QueuedEventsRetry(bundle.durations().get("ingest.retry.initial-delay"),
                         bundle.durations().get("ingest.retry.max-delay")), eventsLag);
         // the router calls routes: it starts once they run, and stops as the stop begins, while they still run
-        context.addStartupListener(new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-                // not yet: the routes may not run
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) throws Exception {
-                router.start();
-            }
-        });
+        Services.startOnceRoutesRun(context, router);
         context.getManagementStrategy().addEventNotifier(new EventNotifierSupport() {
             @Override
             public boolean isEnabled(CamelEvent event) {

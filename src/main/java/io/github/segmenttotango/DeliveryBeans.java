@@ -17,7 +17,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Processor;
-import org.apache.camel.StartupListener;
 import org.apache.camel.support.service.ServiceSupport;
 
 import java.time.Duration;
@@ -91,17 +90,7 @@ final class DeliveryBeans {
         context.getManagementStrategy().addEventNotifier(
                 new CutCallsOnStop(stopTaking, calls, timers, send, settings.durations().get("delivery.stop-grace")));
         // the reader hands messages to a route: it starts once the routes run
-        context.addStartupListener(new StartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-                // not yet: the routes may not run
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) throws Exception {
-                reader.start();
-            }
-        });
+        Services.startOnceRoutesRun(context, reader);
         // stopped after the routes, before the queue (services stop in the reverse order of their adding)
         Services.add(context, new ServiceSupport() {
             @Override
