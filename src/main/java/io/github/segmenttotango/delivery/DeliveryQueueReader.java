@@ -18,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +53,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
     private final Duration retryMaxDelay;
     private final ScheduledExecutorService timers;
     private final UserLanes<Taken> lanes = new UserLanes<>();
-    private final Queue<Taken> finished = new ConcurrentLinkedQueue<>();
+    private final FinishedWork<Taken> finished = new FinishedWork<>();
     private AsyncProducer deliver;
     private Connection connection;
     private Thread thread;
@@ -104,7 +102,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
             try {
                 acknowledgeFinished();
                 if (!taking || heldBytes >= readAheadBytes) {
-                    waitForFinished();
+                    finished.await(RECEIVE_MILLIS);
                     continue;
                 }
                 Message message = consumer.receive(RECEIVE_MILLIS);
@@ -116,7 +114,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
                     break;
                 }
                 LOG.warn("The delivery queue's reader could not go on, tries again in 1 s: {}", e.getMessage());
-                sleep(1000);
+                FinishedWork.pause(1000);
             }
         }
         try {
@@ -171,9 +169,7 @@ public final class DeliveryQueueReader extends ServiceSupport {
                 }
             }, retryIn, TimeUnit.MILLISECONDS);
         }
-        synchronized (finished) {
-            finished.notifyAll();
-        }
+        finished.signal();
     }
 
     private static String reason(Exchange exchange) {
@@ -189,25 +185,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
         }
     }
 
-    private void waitForFinished() {
-        synchronized (finished) {
-            if (finished.isEmpty()) {
-                try {
-                    finished.wait(RECEIVE_MILLIS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     protected void doStop() throws Exception {

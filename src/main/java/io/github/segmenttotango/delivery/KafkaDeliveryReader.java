@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -56,7 +54,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
     private final ScheduledExecutorService timers;
     private final ConsumerLag lag;
     private final UserLanes<Taken> lanes = new UserLanes<>();
-    private final Queue<Taken> finished = new ConcurrentLinkedQueue<>();
+    private final FinishedWork<Taken> finished = new FinishedWork<>();
     private final HeldPartitions held;
     private AsyncProducer deliver;
     private Consumer<byte[], byte[]> consumer;
@@ -108,7 +106,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
                     settleFinished();
                     held.commit(consumer, false);
                     if (!taking) {
-                        waitForFinished();
+                        finished.await(POLL.toMillis());
                         continue;
                     }
                     if (heldBytes >= readAheadBytes) {
@@ -127,7 +125,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
                         break;
                     }
                     LOG.warn("The calls topic's reader could not go on, tries again in 1 s: {}", e.getMessage());
-                    sleep(1000);
+                    FinishedWork.pause(1000);
                 }
             }
         } finally {
@@ -187,9 +185,7 @@ public final class KafkaDeliveryReader extends ServiceSupport {
                 }
             }, retryIn, TimeUnit.MILLISECONDS);
         }
-        synchronized (finished) {
-            finished.notifyAll();
-        }
+        finished.signal();
     }
 
     /** The record is done with (delivered, or no longer ours): its user's next one of ours starts. */
@@ -215,25 +211,6 @@ public final class KafkaDeliveryReader extends ServiceSupport {
         }
     }
 
-    private void waitForFinished() {
-        synchronized (finished) {
-            if (finished.isEmpty()) {
-                try {
-                    finished.wait(POLL.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     protected void doStop() throws Exception {
