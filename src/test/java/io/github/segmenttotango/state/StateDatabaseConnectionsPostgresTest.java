@@ -17,7 +17,13 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -52,6 +58,53 @@ class StateDatabaseConnectionsPostgresTest {
                 assertTrue(rows.getBoolean(2));
             }
             assertTrue(!rows.next(), "each applied once");
+        }
+    }
+
+    /**
+     * Instances of a Deployment start at once on a new database: each starts, and each script is
+     * applied once; ten rounds of six. (Without a lock around the whole migration, Flyway's baseline
+     * of a schema that another instance had just begun failed a start in the second round: "Unable to
+     * baseline schema history table ... as it already exists, and is empty"; seen first in
+     * ClusterProcessTest, three processes on one new database.)
+     */
+    @Test
+    void instancesStartingAtOnceOnANewDatabaseAllStart() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            startAtOnce(TestPostgres.newDatabase(), 6);
+        }
+    }
+
+    private static void startAtOnce(TestPostgres.Database fresh, int instances) throws Exception {
+        ExecutorService starts = Executors.newFixedThreadPool(instances);
+        CountDownLatch ready = new CountDownLatch(instances);
+        List<Future<StateDatabaseConnections>> started = new ArrayList<>();
+        for (int i = 0; i < instances; i++) {
+            started.add(starts.submit(() -> {
+                ready.countDown();
+                ready.await();
+                return fresh.connect();
+            }));
+        }
+        List<StateDatabaseConnections> all = new ArrayList<>();
+        try {
+            for (Future<StateDatabaseConnections> start : started) {
+                all.add(start.get(60, TimeUnit.SECONDS));
+            }
+            try (Connection connection = all.get(0).dataSource().getConnection(); Statement select = connection.createStatement();
+                    ResultSet rows = select.executeQuery("SELECT version, count(*) FROM state_schema_history"
+                            + " WHERE version IS NOT NULL AND success GROUP BY version ORDER BY version")) {
+                for (String version : List.of("1", "2")) {
+                    assertTrue(rows.next(), "version " + version + " applied");
+                    assertEquals(version, rows.getString(1));
+                    assertEquals(1, rows.getInt(2), "version " + version + " applied once");
+                }
+            }
+        } finally {
+            starts.shutdownNow();
+            for (StateDatabaseConnections one : all) {
+                one.stop();
+            }
         }
     }
 
