@@ -1,12 +1,11 @@
 package io.github.segmenttotango;
 
-import io.github.segmenttotango.util.Durations;
-import io.github.segmenttotango.util.SettingValues;
-
 import io.github.segmenttotango.delivery.DeliverySettings;
 import io.github.segmenttotango.ingest.CorsPolicy;
 import io.github.segmenttotango.ingest.IngestLimits;
 import io.github.segmenttotango.mapping.MappingSettings;
+import io.github.segmenttotango.util.Durations;
+import io.github.segmenttotango.util.SettingValues;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,11 +127,6 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 : read.positiveLong("bridge.dead-letter.max-bytes");
     }
 
-    /** The value of a setting that must be present (it may be blank); {@code setting} answers a key with its value or null. */
-    public static String valueOf(Function<String, String> setting, String key) {
-        return SettingValues.text(setting, key);
-    }
-
     /** A share (percent) of the size of the disk that holds a folder; 1 GiB when the disk cannot tell. */
     static long shareOfDisk(Path folder, int percent) {
         try {
@@ -159,11 +153,6 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         return folder;
     }
 
-    /** The environment variable that overrides a setting: upper case, dots and dashes as underscores. */
-    public static String environmentVariable(String key) {
-        return SettingValues.environmentVariable(key);
-    }
-
     private record Reader(Function<String, String> setting) {
 
         /** The value, trimmed (blank stays blank); a key config/application.properties lacks is an error. */
@@ -174,7 +163,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         String required(String key, String what) {
             String value = text(key);
             if (value.isEmpty()) {
-                throw new IllegalArgumentException(key + " is required: set " + environmentVariable(key)
+                throw new IllegalArgumentException(key + " is required: set " + SettingValues.environmentVariable(key)
                         + " or " + key + " in config/application.properties to " + what);
             }
             return value;
@@ -240,7 +229,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
         }
 
         IllegalArgumentException invalid(String key, String problem) {
-            return new IllegalArgumentException(key + " (" + environmentVariable(key) + ") " + problem);
+            return new IllegalArgumentException(key + " (" + SettingValues.environmentVariable(key) + ") " + problem);
         }
     }
 }

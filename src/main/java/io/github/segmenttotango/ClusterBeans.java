@@ -2,7 +2,6 @@ package io.github.segmenttotango;
 
 import io.github.segmenttotango.cluster.ClusterSettings;
 import io.github.segmenttotango.cluster.ClusterTopics;
-import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.cluster.KafkaCallsSender;
 import io.github.segmenttotango.cluster.KafkaCallsWriter;
 import io.github.segmenttotango.cluster.KafkaEventsRouter;
@@ -12,6 +11,7 @@ import io.github.segmenttotango.deadletter.DeadLetters;
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.metrics.BundleMetrics;
+import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.util.RootCause;
 
 import org.apache.camel.CamelContext;

@@ -1,9 +1,10 @@
 package io.github.segmenttotango;
 
-import io.github.segmenttotango.util.Durations;
 import io.github.segmenttotango.inbox.InboxFileReader;
 import io.github.segmenttotango.state.ReadLockTable;
 import io.github.segmenttotango.state.StateDatabaseUrl;
+import io.github.segmenttotango.util.Durations;
+import io.github.segmenttotango.util.SettingValues;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
@@ -39,8 +40,8 @@ final class InboxBeans {
         Duration maxAge = duration(context, "inbox.lock-max-age");
         Duration keepAlive = duration(context, "inbox.lock-keep-alive");
         if (keepAlive.isZero() || maxAge.compareTo(keepAlive.multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("inbox.lock-max-age (" + BundleSettings.environmentVariable("inbox.lock-max-age")
-                    + ") must be at least twice inbox.lock-keep-alive (" + BundleSettings.environmentVariable("inbox.lock-keep-alive")
+            throw new IllegalArgumentException("inbox.lock-max-age (" + SettingValues.environmentVariable("inbox.lock-max-age")
+                    + ") must be at least twice inbox.lock-keep-alive (" + SettingValues.environmentVariable("inbox.lock-keep-alive")
                     + "), which must not be 0");
         }
         ReadLockTable locks = new ReadLockTable(state, READ_LOCK_OWNER, maxAge, keepAlive, context);

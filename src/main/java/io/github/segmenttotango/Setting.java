@@ -1,5 +1,7 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.util.SettingValues;
+
 import org.apache.camel.CamelContext;
 
 /** One setting as Camel resolves it (the properties file, overridden by the environment); missing: an error naming it. */
@@ -9,6 +11,6 @@ final class Setting {
     }
 
     static String of(CamelContext context, String key) {
-        return BundleSettings.valueOf(name -> context.getPropertiesComponent().resolveProperty(name).orElse(null), key);
+        return SettingValues.text(name -> context.getPropertiesComponent().resolveProperty(name).orElse(null), key);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.util.SettingValues;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +49,7 @@ class BundleSettingsTest {
             settings.remove(key);
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> BundleSettings.read(settings::get));
             assertTrue(refused.getMessage().startsWith(key + " is not set") && refused.getMessage().contains("config/application.properties")
-                    && refused.getMessage().contains(BundleSettings.environmentVariable(key)), refused.getMessage());
+                    && refused.getMessage().contains(SettingValues.environmentVariable(key)), refused.getMessage());
         }
     }
 }

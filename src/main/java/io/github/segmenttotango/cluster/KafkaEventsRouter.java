@@ -1,12 +1,12 @@
 package io.github.segmenttotango.cluster;
 
-import io.github.segmenttotango.metrics.ConsumerLag;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
 import io.github.segmenttotango.mapping.TotangoCall;
+import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.queue.BackgroundWork;
 import io.github.segmenttotango.routing.CallsOfEvents;
 

@@ -185,7 +185,6 @@ public final class DeliveryQueueReader extends ServiceSupport {
         }
     }
 
-
     @Override
     protected void doStop() throws Exception {
         taking = false;

@@ -211,7 +211,6 @@ public final class KafkaDeliveryReader extends ServiceSupport {
         }
     }
 
-
     @Override
     protected void doStop() throws Exception {
         taking = false;

@@ -53,7 +53,7 @@ public final class StateSchema {
             lock.commit();
             return applied;
         } catch (SQLException e) {
-            throw new IllegalStateException("The lock that lets one instance at a time migrate could not be taken: " + e.getMessage(), e);
+            throw new IllegalStateException("The migration's lock (a transaction holding a PostgreSQL advisory lock) failed: " + e.getMessage(), e);
         }
     }
 }

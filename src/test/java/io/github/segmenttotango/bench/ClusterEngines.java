@@ -1,9 +1,9 @@
 package io.github.segmenttotango.bench;
 
-import io.github.segmenttotango.BundleSettings;
 import io.github.segmenttotango.support.Scratch;
 import io.github.segmenttotango.support.TestKafka;
 import io.github.segmenttotango.support.TestPostgres;
+import io.github.segmenttotango.util.SettingValues;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -102,7 +102,7 @@ final class ClusterEngines implements AutoCloseable {
                 "bridge.cluster.session-timeout", "60s", "bridge.state.jdbc-url", engines.getProperty("jdbc-url"),
                 "bridge.state.jdbc-user", engines.getProperty("jdbc-user"));
         Map<String, String> env = new HashMap<>();
-        settings.forEach((key, value) -> env.put(BundleSettings.environmentVariable(key), value));
+        settings.forEach((key, value) -> env.put(SettingValues.environmentVariable(key), value));
         return env;
     }
 

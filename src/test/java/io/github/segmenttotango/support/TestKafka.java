@@ -1,6 +1,6 @@
 package io.github.segmenttotango.support;
 
-import io.github.segmenttotango.BundleSettings;
+import io.github.segmenttotango.util.SettingValues;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -78,7 +78,7 @@ public final class TestKafka implements AutoCloseable {
     /** The same as environment variables of a bundle process. */
     public Map<String, String> bundleEnvironment(String name) {
         Map<String, String> env = new HashMap<>();
-        bundleSettings(name).forEach((key, value) -> env.put(BundleSettings.environmentVariable(key), value));
+        bundleSettings(name).forEach((key, value) -> env.put(SettingValues.environmentVariable(key), value));
         return env;
     }
 
