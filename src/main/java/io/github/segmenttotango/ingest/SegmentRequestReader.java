@@ -3,6 +3,9 @@ package io.github.segmenttotango.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+
 import static io.github.segmenttotango.mapping.SegmentToTotango.text;
 
 import java.time.Clock;
@@ -58,8 +61,13 @@ public final class SegmentRequestReader {
         return call != null && CALLS.containsKey(call);
     }
 
-    public SegmentRequest read(Object body, String contentType, String contentEncoding, String authorization,
-            String call) {
+    /**
+     * Reads a Tracking API request. A route step ({@code method: read}) that Camel binds by the
+     * annotations once, where a method named with its arguments was parsed again for each request.
+     */
+    public SegmentRequest read(@Body Object body, @Header("Content-Type") String contentType,
+            @Header("Content-Encoding") String contentEncoding, @Header("Authorization") String authorization,
+            @Header("call") String call) {
         String kind = CALLS.get(call);
         if (kind == null) {
             throw new IngestException(404, "unknown_call", "No such Tracking API call: /v1/" + call);

@@ -7,7 +7,6 @@ import io.github.segmenttotango.mapping.SegmentToTotango;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.apache.camel.CamelContext;
@@ -34,6 +33,7 @@ public final class BundleMetrics {
     private Supplier<Number> queuedRequests = () -> 0;
     private Supplier<Number> callsInFlight = () -> 0;
     private Supplier<Number> callsInFlightLimit = () -> 0;
+    private volatile Meters meters;
 
     public BundleMetrics(CamelContext context) {
         this.context = context;
@@ -77,15 +77,14 @@ public final class BundleMetrics {
 
     /** Counts the events of a request or file chunk, by type, before dedup. */
     public void received(List<? extends JsonNode> events) {
+        Meters meters = meters();
         for (JsonNode event : events) {
-            Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
-                    .tag("type", typeOf(event)).register(registry()).increment();
+            meters.received(typeOf(event)).increment();
         }
     }
 
     public void accepted(JsonNode event) {
-        Counter.builder("segment.events.accepted").description("Segment events accepted once (after dedup)")
-                .tag("type", typeOf(event)).register(registry()).increment();
+        meters().accepted(typeOf(event)).increment();
     }
 
     /** {@link #accepted} as a route step (the event is the body), without bean binding per event. */
@@ -104,16 +103,15 @@ public final class BundleMetrics {
     }
 
     public void delivered(Long queuedAt) {
-        Counter.builder("totango.calls.delivered").description("Totango calls Totango took").register(registry()).increment();
+        Meters meters = meters();
+        meters.delivered().increment();
         if (queuedAt != null && queuedAt > 0) {
-            Timer.builder("totango.delivery.latency").description("From acceptance to Totango's answer")
-                    .publishPercentileHistogram().register(registry())
-                    .record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - queuedAt)));
+            meters.deliveryLatency().record(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - queuedAt)));
         }
     }
 
     public void retried() {
-        Counter.builder("totango.calls.retried").description("Totango calls sent again after a failure").register(registry()).increment();
+        meters().retried().increment();
     }
 
     /** What the gauges read: calls waiting for delivery, requests waiting to be routed, events waiting for their group call. */
@@ -148,11 +146,20 @@ public final class BundleMetrics {
                 .description("The current limit of Totango calls in flight (lowered when Totango is overloaded, up to totango.max-in-flight)")
                 .register(registry());
         Gauge.builder("segment.events.parked", parked).description("Events waiting for their user's group call").register(registry());
-        for (String type : CALL_TYPES) {
-            Counter.builder("segment.events.received").description("Segment events received (HTTP and files)")
-                    .tag("type", type).register(registry());
+        Meters meters = meters();
+        CALL_TYPES.forEach(meters::received);
+        meters.delivered();
+        meters.retried();
+    }
+
+    /** The meters of the registry in use, built the first time the registry is seen. */
+    private Meters meters() {
+        MeterRegistry current = registry();
+        Meters cached = meters;
+        if (cached == null || cached.registry() != current) {
+            cached = new Meters(current);
+            meters = cached;
         }
-        Counter.builder("totango.calls.delivered").description("Totango calls Totango took").register(registry());
-        Counter.builder("totango.calls.retried").description("Totango calls sent again after a failure").register(registry());
+        return cached;
     }
 }
