@@ -46,7 +46,7 @@ public class BundleConfiguration implements CamelConfiguration {
         StateBeans.Stores stores = StateBeans.stores(context, settings, dataSource, clock);
         DeadLetters deadLetters = new DeadLetters(stores.deadLetters(), metrics, settings.deadLetterMaxBytes(), clock);
         context.getRegistry().bind("deadLetters", deadLetters);
-        IngestBeans.bind(context, settings, clock, queue, deadLetters, cluster.on());
+        IngestBeans.bind(context, settings, clock, queue, deadLetters, metrics, cluster.on());
         ClusterBeans.Cluster kafka = cluster.on() ? ClusterBeans.bind(context, settings, cluster, queue, deadLetters, metrics) : null;
         SegmentToTotango mapping = MappingBeans.bind(context, settings, stores.groupContexts(), metrics);
         AdminBeans.bind(context, settings, stores, mapping);

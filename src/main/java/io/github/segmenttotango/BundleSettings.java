@@ -24,7 +24,7 @@ import java.util.function.Function;
  */
 public record BundleSettings(String serviceId, String totangoUrl, String apiToken, MappingSettings mapping,
         String writeKeys, IngestLimits limits, Path dataDir, Path inboxDir, boolean inboxDoneMarker, long queueMaxBytes, int queueMaxDiskUsage, long minFreeDisk, int httpMaxConnections,
-        long maxBacklog, int routingBatchEvents, String dedupStore,
+        long maxBacklog, int routingBatchEvents, int deferRoutingMaxQueued, Duration deferRoutingMaxWait, String dedupStore,
         Duration groupContextTtl, long groupContextMaxEntries,
         Duration deadLetterRetention, long deadLetterMaxBytes,
         Map<String, Duration> durations, CorsPolicy cors, DeliverySettings delivery) {
@@ -85,6 +85,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 read.positiveLong("delivery.queue.max-bytes"), read.percent("delivery.queue.max-disk-usage"),
                 read.positiveLong("bridge.min-free-disk"), read.positive("segment.http.max-connections"),
                 read.positiveLong("delivery.max-backlog"), read.positive("ingest.routing-batch-events"),
+                read.zeroOrMore("ingest.defer-routing.max-queued"), read.duration("ingest.defer-routing.max-wait"),
                 dedupStore,
                 read.duration("bridge.group-context.ttl"), read.positive("bridge.group-context.max-entries"),
                 read.duration("bridge.dead-letter.retention"),
@@ -113,7 +114,8 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
                 + " totango.track-module-from-last-page=" + mapping.trackModuleFromLastPage()
                 + " segment.write-keys=" + (keys == 0 ? "(any key)" : keys + " key(s), masked")
                 + " segment.limits=" + limits + " segment.dedup-store=" + dedupStore + " segment.cors.allowed-origins=" + cors
-                + " ingest.routing-batch-events=" + routingBatchEvents + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
+                + " ingest.routing-batch-events=" + routingBatchEvents + " ingest.defer-routing.max-queued=" + deferRoutingMaxQueued
+                + " ingest.defer-routing.max-wait=" + deferRoutingMaxWait + " delivery.max-backlog=" + maxBacklog + " delivery.queue.max-bytes=" + queueMaxBytes + " delivery.queue.max-disk-usage=" + queueMaxDiskUsage
                 + " bridge.min-free-disk=" + minFreeDisk + " segment.http.max-connections=" + httpMaxConnections
                 + " bridge.data-dir=" + dataDir + " inbox.dir=" + inboxDir + " inbox.done-marker=" + inboxDoneMarker + " bridge.group-context.ttl=" + groupContextTtl
                 + " bridge.group-context.max-entries=" + groupContextMaxEntries

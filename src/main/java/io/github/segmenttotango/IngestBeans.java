@@ -13,11 +13,17 @@ import io.github.segmenttotango.ingest.TrackingApiAnswers;
 import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
+import io.github.segmenttotango.metrics.BundleMetrics;
 import io.github.segmenttotango.queue.AsyncQueueSender;
+import io.github.segmenttotango.queue.IngestFirst;
+
+import io.micrometer.core.instrument.Gauge;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangePattern;
+import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.spi.PropertiesComponent;
 import org.slf4j.Logger;
@@ -83,7 +89,7 @@ final class IngestBeans {
     }
 
     static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters,
-            boolean clusterMode) throws Exception {
+            BundleMetrics metrics, boolean clusterMode) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
         WriteKeys writeKeys = new WriteKeys(settings.writeKeys());
         if (writeKeys.open()) {
@@ -105,11 +111,21 @@ final class IngestBeans {
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
                 QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,
                 settings.routingBatchEvents(), QUEUE_WAIT_MILLIS));
+        // ingest first (single process: cluster mode routes the events topic, KafkaEventsRouter)
+        IngestFirst ingestFirst = new IngestFirst(clusterMode ? 0 : settings.deferRoutingMaxQueued(), settings.deferRoutingMaxWait(),
+                queue.backlog()::queuedRequests, IngestFirst.machineCpuLoad(), System::nanoTime);
+        context.getRegistry().bind("ingestArrives", (Processor) exchange -> ingestFirst.ingested());
+        context.getRegistry().bind("ingestLetsRouting", (Predicate) exchange -> ingestFirst.mayRoute());
+        metrics.alsoRegister(registry -> Gauge.builder("segment.routing.deferred", () -> ingestFirst.waiting() ? 1 : 0)
+                .description("1 while the routing of queued events waits for a burst of ingest to end (ingest.defer-routing)")
+                .register(registry));
         context.getRegistry().bind("queuedEventsRetry", new QueuedEventsRetry(settings.durations().get("ingest.retry.initial-delay"),
                 settings.durations().get("ingest.retry.max-delay")));
         // the first step of each HTTP entry route: headers from the request itself, never its query string
         context.getRegistry().bind("trackingApiRequestHeaders", new RequestHeadersOnly("/v1/{call}"));
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
+        context.getRegistry().bind("statusOfAnswer", TrackingApiAnswers.statusOfBody());
+        context.getRegistry().bind("bodyHoldsEvents", AcceptedEvents.bodyHoldsEvents());
         context.getRegistry().bind("corsPolicy", settings.cors());
         WebhookSignatures webhookSignatures = new WebhookSignatures(Setting.of(context, "segment.webhook-secrets"),
                 Setting.of(context, "segment.webhook-batch-signature"));

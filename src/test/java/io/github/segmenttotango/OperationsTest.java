@@ -75,6 +75,7 @@ class OperationsTest {
         assertTrue(metrics.contains("totango_delivery_backlog 0.0"), metrics);
         assertTrue(metrics.contains("segment_events_parked 0.0"), metrics);
         assertTrue(metrics.contains("segment_requests_queued 0.0"), metrics);
+        assertTrue(metrics.contains("segment_routing_deferred 0.0"), "routing waits for no burst once it is over: " + metrics);
     }
 
     @Test

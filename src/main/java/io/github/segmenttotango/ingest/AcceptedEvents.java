@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.apache.camel.Predicate;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,14 @@ public final class AcceptedEvents {
 
     public static boolean isNotEmpty(List<ObjectNode> events) {
         return events != null && !events.isEmpty();
+    }
+
+    /**
+     * {@link #isNotEmpty} of the body, as a predicate the routes name with {@code ref:}: a
+     * {@code method:} predicate evaluates on a copy of the exchange, once per request.
+     */
+    public static Predicate bodyHoldsEvents() {
+        return exchange -> exchange.getMessage().getBody() instanceof List<?> events && !events.isEmpty();
     }
 
     /** The message that carries the events. */

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.Expression;
+import org.apache.camel.support.ExpressionAdapter;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +22,17 @@ public final class TrackingApiAnswers {
     public record Answer(int status, String json) {
     }
 
-    /** The HTTP status of an answer (bean methods, so the routes call no method on the record itself). */
-    public int statusOf(Answer answer) {
-        return answer.status();
+    /**
+     * The HTTP status of the answer in the body, as an expression the routes name with {@code ref:}
+     * (a {@code method:} expression evaluates on a copy of the exchange, once per request).
+     */
+    public static Expression statusOfBody() {
+        return new ExpressionAdapter() {
+            @Override
+            public Object evaluate(Exchange exchange) {
+                return exchange.getMessage().getBody(Answer.class).status();
+            }
+        };
     }
 
     /** The JSON body of an answer. */

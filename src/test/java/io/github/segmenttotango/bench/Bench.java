@@ -285,12 +285,15 @@ public final class Bench {
             if (jfr) {
                 jcmd(pid, "JFR.start", "name=ingest", "settings=profile", "filename=" + recording);
             }
+            List<String> drainedBefore = new ArrayList<>();
             double bundleCpu = 0;
             double compiler = 0;
             double bundleWall = 0;
             List<String[]> ratios = new ArrayList<>();
             for (Load load : List.of(new Load(10, CONNECTIONS, true), new Load(10, MORE_CONNECTIONS, true),
                     new Load(100, CONNECTIONS, false), new Load(1, CONNECTIONS, true), new Load(1, MORE_CONNECTIONS, false))) {
+                double idle = awaitIdle(base);
+                drainedBefore.add(idle < 0 ? "not drained in 2 min" : String.format(Locale.ROOT, "%.0f s", idle));
                 double[] before = cpuSeconds(pid);
                 long started = System.nanoTime();
                 double bundle = ingestOf(base, "bundle", pid, load, phase);
@@ -317,6 +320,9 @@ public final class Bench {
                 jcmd(pid, "JFR.stop", "name=ingest");
                 row("JFR recording of the bundle's ingest phases", recording.toString(), "BENCH_JFR=1");
             }
+            row("wait before each phase for the bundle to route and deliver the one before", String.join(", ", drainedBefore),
+                    "each phase a burst on a bundle that has caught up (the wait is not measured)"
+                            + (slowScrapes.isEmpty() ? "" : "; /observe/metrics answered slowly meanwhile: " + String.join(", ", slowScrapes)));
             row("CPU of the bundle during its ingest phases", String.format(Locale.ROOT,
                     "%.0f s in %.0f s; the JIT compiler %.0f s of it (%.0f%%)", bundleCpu, bundleWall,
                     compiler, 100 * compiler / Math.max(0.001, bundleCpu)),
@@ -775,6 +781,60 @@ public final class Bench {
             return Double.NaN;
         }
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p * sorted.size()) - 1)) / 1e6;
+    }
+
+    /**
+     * Waits (2 minutes at most) until the bundle has routed and delivered all it took: its events
+     * queue and delivery queue empty, no call in flight (its /observe/metrics). Each measured ingest
+     * phase starts so, as a burst starts on a bundle that keeps up: while a burst keeps the CPU busy,
+     * routing and delivery wait (ingest.defer-routing), so a phase started behind the backlog of the
+     * one before would measure that backlog's routing as well. Returns the seconds it took.
+     */
+    private double awaitIdle(String base) throws Exception {
+        URI uri = URI.create(base);
+        HttpClient client = load.createHttpClient(new HttpClientOptions().setDefaultHost(uri.getHost())
+                .setDefaultPort(uri.getPort()));
+        long started = System.nanoTime();
+        try {
+            long deadline = started + Duration.ofSeconds(smoke ? 20 : 120).toNanos();
+            while (System.nanoTime() < deadline) {
+                long asked = System.nanoTime();
+                String metrics;
+                try {
+                    metrics = client.request(HttpMethod.GET, "/observe/metrics").compose(request -> request.send())
+                            .compose(answer -> answer.body().map(Object::toString))
+                            .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException unanswered) {
+                    slowScrapes.add(String.format(Locale.ROOT, "none in %.0f s (%s)", (System.nanoTime() - asked) / 1e9, unanswered));
+                    continue;
+                }
+                double took = (System.nanoTime() - asked) / 1e9;
+                if (took > 1) {
+                    slowScrapes.add(String.format(Locale.ROOT, "%.1f s", took));
+                }
+                if (gauge(metrics, "segment_requests_queued") == 0 && gauge(metrics, "totango_delivery_backlog") == 0
+                        && gauge(metrics, "totango_calls_in_flight") == 0) {
+                    return (System.nanoTime() - started) / 1e9;
+                }
+                Thread.sleep(200);
+            }
+            return -1;
+        } finally {
+            client.close();
+        }
+    }
+
+    /** /observe/metrics answers that took over a second while the bench waited for the bundle to catch up. */
+    private final List<String> slowScrapes = new ArrayList<>();
+
+    /** A gauge's value in Prometheus' text format; -1 when it is not there. */
+    private static double gauge(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return -1;
     }
 
     private void awaitHealthy(String base) throws Exception {
