@@ -88,6 +88,9 @@ final class IngestBeans {
         return new EventsQueueWriter(sender::send, EVENTS_MESSAGE_BYTES, maxInFlight);
     }
 
+    /** The exchange property that holds when a request's write to the events queue began (System.nanoTime). */
+    private static final String WRITE_STARTED = "ingestWriteStarted";
+
     static void bind(CamelContext context, BundleSettings settings, Clock clock, QueueBeans.Queue queue, DeadLetters deadLetters,
             BundleMetrics metrics, boolean clusterMode) throws Exception {
         PropertiesComponent properties = context.getPropertiesComponent();
@@ -114,7 +117,9 @@ final class IngestBeans {
         // ingest first (single process: cluster mode routes the events topic, KafkaEventsRouter)
         IngestFirst ingestFirst = new IngestFirst(clusterMode ? 0 : settings.deferRoutingMaxQueued(), settings.deferRoutingMaxWait(),
                 queue.backlog()::queuedRequests, IngestFirst.machineCpuLoad(), System::nanoTime);
-        context.getRegistry().bind("ingestArrives", (Processor) exchange -> ingestFirst.ingested());
+        context.getRegistry().bind("ingestStarts", (Processor) exchange -> exchange.setProperty(WRITE_STARTED, System.nanoTime()));
+        context.getRegistry().bind("ingestWritten", (Processor) exchange ->
+                ingestFirst.ingested(System.nanoTime() - exchange.getProperty(WRITE_STARTED, Long.class)));
         context.getRegistry().bind("ingestLetsRouting", (Predicate) exchange -> ingestFirst.mayRoute());
         metrics.alsoRegister(registry -> Gauge.builder("segment.routing.deferred", () -> ingestFirst.waiting() ? 1 : 0)
                 .description("1 while the routing of queued events waits for a burst of ingest to end (ingest.defer-routing)")

@@ -15,98 +15,117 @@ class IngestFirstTest {
     private double cpu = 1.0;
     private final IngestFirst ingestFirst = new IngestFirst(100, Duration.ofSeconds(2), queued::get, () -> cpu, now::get);
 
-    private void advance(Duration by) {
-        now.addAndGet(by.toNanos());
+    /** 100 ms pass, in which {@code atOnce} requests were written at a time on average. */
+    private void interval(double atOnce) {
+        long length = Duration.ofMillis(100).toNanos();
+        now.addAndGet(length);
+        ingestFirst.ingested((long) (atOnce * length));
+    }
+
+    /** Two readings of a busy CPU with 8 requests at once: routing waits. */
+    private void burst() {
+        interval(8);
+        assertTrue(ingestFirst.mayRoute(), "one reading is not enough (a collection, the compiler)");
+        interval(8);
+        assertFalse(ingestFirst.mayRoute());
+        assertTrue(ingestFirst.waiting());
     }
 
     @Test
     void routingGoesOnWhileNoRequestCame() {
+        interval(0);
+        assertTrue(ingestFirst.mayRoute());
+        interval(0);
         assertTrue(ingestFirst.mayRoute(), "a busy CPU without ingest: routing is what keeps it busy");
         assertFalse(ingestFirst.waiting());
     }
 
     @Test
     void routingWaitsWhileABurstKeepsTheCpuBusy() {
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute());
-        assertTrue(ingestFirst.waiting());
-        advance(Duration.ofMillis(150));
-        ingestFirst.ingested();
+        burst();
+        interval(32);
         assertFalse(ingestFirst.mayRoute(), "requests keep coming");
+        assertFalse(ingestFirst.mayRoute(), "between readings the last one stands");
+    }
+
+    @Test
+    void aSteadyLoadThatKeepsTheCpuBusyWaitsForNothing() {
+        for (int i = 0; i < 10; i++) {
+            interval(1.5);
+            assertTrue(ingestFirst.mayRoute(), "one or two requests at a time: the bundle keeps up");
+        }
     }
 
     @Test
     void routingGoesOnOnceTheBurstIsOver() {
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute());
-        advance(Duration.ofMillis(250));
-        assertTrue(ingestFirst.mayRoute(), "no request for longer than the active window");
+        burst();
+        interval(1);
+        assertTrue(ingestFirst.mayRoute(), "fewer than two requests at once");
         assertFalse(ingestFirst.waiting());
     }
 
     @Test
     void routingGoesOnWhenTheCpuHasRoomLeft() {
         cpu = 0.5;
-        ingestFirst.ingested();
-        assertTrue(ingestFirst.mayRoute(), "steady ingest on a machine with cores to spare routes at once");
-    }
-
-    @Test
-    void theCpuIsReadAtMostEveryHundredMilliseconds() {
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute());
-        cpu = 0.5;
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute(), "the last reading stands for 100 ms");
-        advance(Duration.ofMillis(100));
-        ingestFirst.ingested();
-        assertTrue(ingestFirst.mayRoute());
+        interval(8);
+        ingestFirst.mayRoute();
+        interval(8);
+        assertTrue(ingestFirst.mayRoute(), "many requests on a machine with cores to spare: nothing waits");
     }
 
     @Test
     void aWaitEndsOnlyOnceIngestLeavesRoom() {
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute());
+        burst();
         cpu = 0.8;
-        advance(Duration.ofMillis(100));
-        ingestFirst.ingested();
+        interval(8);
         assertFalse(ingestFirst.mayRoute(), "a dip below 90% lets no batch through");
         cpu = 0.59;
-        advance(Duration.ofMillis(100));
-        ingestFirst.ingested();
+        interval(8);
         assertTrue(ingestFirst.mayRoute(), "below 60%: ingest alone leaves room");
         cpu = 0.8;
-        advance(Duration.ofMillis(100));
-        ingestFirst.ingested();
-        assertTrue(ingestFirst.mayRoute(), "and a wait starts again only from 90%");
+        interval(8);
+        assertTrue(ingestFirst.mayRoute(), "and a wait starts again only from 90%, twice");
+    }
+
+    @Test
+    void aMomentOfBusyCpuStartsNoWait() {
+        interval(8);
+        assertTrue(ingestFirst.mayRoute());
+        cpu = 0.7;
+        interval(8);
+        assertTrue(ingestFirst.mayRoute());
+        cpu = 1.0;
+        interval(8);
+        assertTrue(ingestFirst.mayRoute(), "the count starts again");
     }
 
     @Test
     void routingGoesOnOnceTheQueueHoldsTheMost() {
-        ingestFirst.ingested();
-        assertFalse(ingestFirst.mayRoute());
+        burst();
         queued.set(100);
         assertTrue(ingestFirst.mayRoute(), "the burst's share of the queue is used up: routing shares the CPU again");
     }
 
     @Test
     void routingTakesABatchAfterWaitingTheLongest() {
-        for (int i = 0; i < 19; i++) {
-            ingestFirst.ingested();
+        burst();
+        for (int i = 1; i < 20; i++) {
+            interval(8);
             assertFalse(ingestFirst.mayRoute(), "waited " + i * 100 + " ms");
-            advance(Duration.ofMillis(100));
         }
-        ingestFirst.ingested();
-        advance(Duration.ofMillis(100));
+        interval(8);
         assertTrue(ingestFirst.mayRoute(), "2 s in a row: one batch");
-        ingestFirst.ingested();
+        interval(8);
         assertFalse(ingestFirst.mayRoute(), "and the wait starts again");
     }
 
     @Test
     void zeroNeverWaits() {
         IngestFirst off = new IngestFirst(0, Duration.ofSeconds(2), queued::get, () -> 1.0, now::get);
-        off.ingested();
-        assertTrue(off.mayRoute());
+        for (int i = 0; i < 3; i++) {
+            now.addAndGet(Duration.ofMillis(100).toNanos());
+            off.ingested(Duration.ofMillis(800).toNanos());
+            assertTrue(off.mayRoute());
+        }
     }
 }
