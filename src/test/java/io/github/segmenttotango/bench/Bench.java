@@ -293,7 +293,7 @@ public final class Bench {
             for (Load load : List.of(new Load(10, CONNECTIONS, true), new Load(10, MORE_CONNECTIONS, true),
                     new Load(100, CONNECTIONS, false), new Load(1, CONNECTIONS, true), new Load(1, MORE_CONNECTIONS, false))) {
                 double idle = awaitIdle(base);
-                drainedBefore.add(idle < 0 ? "not drained in 2 min" : String.format(Locale.ROOT, "%.0f s", idle));
+                drainedBefore.add(idle < 0 ? "not drained in 4 min" : String.format(Locale.ROOT, "%.0f s", idle));
                 double[] before = cpuSeconds(pid);
                 long started = System.nanoTime();
                 double bundle = ingestOf(base, "bundle", pid, load, phase);
@@ -784,7 +784,8 @@ public final class Bench {
     }
 
     /**
-     * Waits (2 minutes at most) until the bundle has routed and delivered all it took: its events
+     * Waits (4 minutes at most: a phase of batches of 100 leaves about a million calls) until the
+     * bundle has routed and delivered all it took: its events
      * queue and delivery queue empty, no call in flight (its /observe/metrics). Each measured ingest
      * phase starts so, as a burst starts on a bundle that keeps up: while a burst keeps the CPU busy,
      * routing and delivery wait (ingest.defer-routing), so a phase started behind the backlog of the
@@ -796,7 +797,7 @@ public final class Bench {
                 .setDefaultPort(uri.getPort()));
         long started = System.nanoTime();
         try {
-            long deadline = started + Duration.ofSeconds(smoke ? 20 : 120).toNanos();
+            long deadline = started + Duration.ofSeconds(smoke ? 20 : 240).toNanos();
             while (System.nanoTime() < deadline) {
                 long asked = System.nanoTime();
                 String metrics;
