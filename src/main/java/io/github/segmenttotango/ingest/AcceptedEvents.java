@@ -26,13 +26,9 @@ public final class AcceptedEvents {
         this.json = json;
     }
 
-    public static boolean isNotEmpty(List<ObjectNode> events) {
-        return events != null && !events.isEmpty();
-    }
-
     /**
-     * {@link #isNotEmpty} of the body, as a predicate the routes name with {@code ref:}: a
-     * {@code method:} predicate evaluates on a copy of the exchange, once per request.
+     * Whether the body holds events (a list that is not empty), as a predicate the routes name with
+     * {@code ref:}: a {@code method:} predicate evaluates on a copy of the exchange, once per request.
      */
     public static Predicate bodyHoldsEvents() {
         return exchange -> exchange.getMessage().getBody() instanceof List<?> events && !events.isEmpty();

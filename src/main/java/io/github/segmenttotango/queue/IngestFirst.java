@@ -1,5 +1,8 @@
 package io.github.segmenttotango.queue;
 
+import com.sun.management.OperatingSystemMXBean;
+
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -75,8 +78,7 @@ public final class IngestFirst {
 
     /** The machine's CPU load as the JVM reads it (the container's, in a container). */
     public static DoubleSupplier machineCpuLoad() {
-        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean machine ? machine::getCpuLoad : () -> -1;
+        return ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean machine ? machine::getCpuLoad : () -> -1;
     }
 
     /** A request's (or a file chunk's) events were written, which took this long from when it was read. */
