@@ -12,6 +12,9 @@ import jakarta.jms.Session;
 
 import org.apache.camel.support.service.ServiceSupport;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -24,14 +27,34 @@ import java.util.function.Consumer;
  * <p>One connection and one session of its own; {@link #send} is called by one thread at a time (the
  * session is not thread-safe), and the messages are taken in the order of the calls. The connection
  * factory must confirm sends asynchronously (Artemis: a {@code confirmationWindowSize} set).
+ *
+ * <p>Artemis' client keeps each message it sent until the broker confirms it, for a resend after a
+ * failover, and the broker confirms no message it refused (its queue full): those stay in the client's
+ * memory as long as the session lives. So after a refusal the sender moves to a new session, and
+ * closes the old one once its sends are answered: refusals cannot fill the heap.
  */
 public final class AsyncQueueSender extends ServiceSupport {
 
     private final ConnectionFactory connections;
     private final String queue;
     private Connection connection;
-    private Session session;
-    private MessageProducer producer;
+    /** The session sends go on; the ones left after a refusal, until their sends are answered. */
+    private Lane lane;
+    private final List<Lane> retired = new ArrayList<>();
+    private int sessionsOpened;
+
+    /** A session and its producer, with the count of its sends not answered yet. */
+    private static final class Lane {
+        private final Session session;
+        private final MessageProducer producer;
+        private final AtomicInteger unanswered = new AtomicInteger();
+        private volatile boolean refused;
+
+        Lane(Session session, MessageProducer producer) {
+            this.session = session;
+            this.producer = producer;
+        }
+    }
 
     public AsyncQueueSender(ConnectionFactory connections, String queue) {
         this.connections = connections;
@@ -41,13 +64,19 @@ public final class AsyncQueueSender extends ServiceSupport {
     @Override
     protected void doStart() throws Exception {
         connection = connections.createConnection();
-        session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-        producer = session.createProducer(session.createQueue(queue));
+        lane = openLane();
+        connection.start();
+    }
+
+    private Lane openLane() throws JMSException {
+        Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+        MessageProducer producer = session.createProducer(session.createQueue(queue));
         producer.setDeliveryMode(DeliveryMode.PERSISTENT);
         // the reader takes the messages in order and in the order they came: no ids or timestamps to make
         producer.setDisableMessageID(true);
         producer.setDisableMessageTimestamp(true);
-        connection.start();
+        sessionsOpened++;
+        return new Lane(session, producer);
     }
 
     /**
@@ -55,25 +84,70 @@ public final class AsyncQueueSender extends ServiceSupport {
      * (a {@link JMSException}) when it was not taken. Not thread-safe: one caller at a time.
      */
     public void send(byte[] body, Consumer<? super JMSException> done) {
+        Lane current = null;
         try {
-            BytesMessage message = session.createBytesMessage();
+            current = laneAfterRefusals();
+            Lane sending = current;
+            BytesMessage message = sending.session.createBytesMessage();
             message.writeBytes(body);
-            producer.send(message, new CompletionListener() {
+            sending.unanswered.incrementAndGet();
+            sending.producer.send(message, new CompletionListener() {
                 @Override
                 public void onCompletion(Message sent) {
+                    sending.unanswered.decrementAndGet();
                     done.accept(null);
                 }
 
                 @Override
                 public void onException(Message notSent, Exception failure) {
+                    sending.refused = true;
+                    sending.unanswered.decrementAndGet();
                     done.accept(failure instanceof JMSException refusal ? refusal : refusalOf(failure));
                 }
             });
         } catch (JMSException refused) {
+            refusedAtOnce(current);
             done.accept(refused);
         } catch (RuntimeException failure) {
+            refusedAtOnce(current);
             done.accept(refusalOf(failure));
         }
+    }
+
+    /** A send that failed before it went: its lane is not to be used again. */
+    private static void refusedAtOnce(Lane lane) {
+        if (lane != null) {
+            lane.refused = true;
+        }
+    }
+
+    /**
+     * The lane to send on: a new one when the current one had a refusal; closes the lanes left before
+     * whose sends are all answered (not from a completion listener: JMS forbids closing a session there).
+     */
+    private Lane laneAfterRefusals() throws JMSException {
+        retired.removeIf(old -> {
+            if (old.unanswered.get() > 0) {
+                return false;
+            }
+            try {
+                old.session.close();
+            } catch (JMSException ignored) {
+                // the session is gone either way; its connection stays
+            }
+            return true;
+        });
+        if (lane.refused) {
+            Lane fresh = openLane();
+            retired.add(lane);
+            lane = fresh;
+        }
+        return lane;
+    }
+
+    /** How many sessions this sender has opened (one, plus one after each refusal). */
+    int sessionsOpened() {
+        return sessionsOpened;
     }
 
     /** A failure as the JMS refusal that the Tracking API answers with 503. */

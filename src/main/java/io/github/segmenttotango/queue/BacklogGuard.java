@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 /**
  * Back-pressure instead of accept-then-drop: while {@code maxBacklog} or more wait (Totango calls on
  * the delivery queue, and requests or file chunks on the events queue, counted together), or once
- * the bundle is stopping, or while the data disk is full ({@link DataDiskSpace}), HTTP ingest answers
+ * the bundle is stopping, or while the data disk ({@link DataDiskSpace}) or the events queue itself
+ * ({@code delivery.queue.max-bytes}) is full, HTTP ingest answers
  * 503 (with Retry-After) and the file drop waits; the routing of queued events waits while the delivery
  * queue alone is full.
  */
@@ -72,6 +73,11 @@ public final class BacklogGuard {
         if (disk.full() != null) {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
         }
+        if (broker.full(eventsQueue)) {
+            // refused here rather than by the broker, whose client keeps each message it refused (AsyncQueueSender)
+            throw new IngestException(503, "queue_unavailable", "The events queue is full (delivery.queue.max-bytes):"
+                    + " events cannot be stored now; send again later");
+        }
         long calls = backlog();
         long requests = queuedRequests();
         if (calls + requests >= maxBacklog) {
@@ -82,7 +88,8 @@ public final class BacklogGuard {
 
     /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
     public void awaitRoom() throws InterruptedException {
-        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null || unreachable.get() != null) {
+        while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null || unreachable.get() != null
+                || broker.full(eventsQueue)) {
             Thread.sleep(500);
         }
     }

@@ -11,6 +11,7 @@ import org.apache.activemq.artemis.core.remoting.impl.invm.TransportConstants;
 import org.apache.activemq.artemis.api.core.client.ActiveMQClient;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.paging.PagingStore;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.Queue;
@@ -144,6 +145,23 @@ public class EmbeddedQueueBroker extends ServiceSupport {
         }
         Queue found = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
         return found == null ? 0 : found.getPersistentSize();
+    }
+
+    /**
+     * Whether a queue takes no more messages: its page files reached {@code maxBytes}, and the broker
+     * refuses each send until the reader has taken some (false when it does not exist yet).
+     */
+    public boolean full(String queue) {
+        if (queue == null || broker == null || broker.getActiveMQServer() == null
+                || broker.getActiveMQServer().getPagingManager() == null) {
+            return false;
+        }
+        try {
+            PagingStore store = broker.getActiveMQServer().getPagingManager().getPageStore(SimpleString.of(queue));
+            return store != null && store.isPageFull();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The bytes a queue pages to disk before it refuses messages ({@code delivery.queue.max-bytes}). */
