@@ -45,6 +45,7 @@ final class IngestBeans {
      * by default), which it stores in files of their own; a larger request is still one message.
      */
     private static final int EVENTS_MESSAGE_BYTES = 96 * 1024;
+    private static final int CONFIRMATION_WINDOW_BYTES = 1 << 20;
     /** How long the events reader waits for a first message when the queue is empty. */
     private static final long QUEUE_WAIT_MILLIS = 100;
 
@@ -76,11 +77,13 @@ final class IngestBeans {
         }
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
         connections.setCacheDestinations(true);
-        // the broker confirms each send once it is on disk, without the sender waiting: a window of 0
-        // bytes has it confirm every message as it is done (a larger one lets confirmations wait until
-        // that many bytes have come); the producer's credits cover the messages in flight, so that
-        // starting a send does not wait for them
-        connections.setConfirmationWindowSize(0);
+        // the broker answers each send once it is on disk, without the sender waiting (a confirmation
+        // window other than -1 has it answer every send, after its journal's sync). The window is the
+        // bytes after which the two sides also tell each other which packets they have, for a resend
+        // after a failover that an in-VM broker never has: 0 would exchange those at every message,
+        // two more hand-overs between threads each way; the producer's credits cover the messages in
+        // flight, so that starting a send does not wait for them
+        connections.setConfirmationWindowSize(CONFIRMATION_WINDOW_BYTES);
         connections.setProducerWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
         AsyncQueueSender sender = new AsyncQueueSender(connections, name);
         Services.add(context, sender, "the events queue's sender");

@@ -9,15 +9,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
- * Group commit for the events queue: up to {@code maxInFlight} messages are on their way to disk at
- * once (the broker's journal syncs those that wait together once); a request that comes while they
- * all are joins the next message, with the others that come meanwhile, and each request returns once
- * the message that holds its events is on disk (or fails with the send's exception, and is then
- * refused whole: nothing of it was taken).
+ * Group commit for the events queue: a request that comes while a message is on its way to disk
+ * joins the next message, with the others that come meanwhile, and each request returns once the
+ * message that holds its events is on disk (or fails with the send's exception, and is then refused
+ * whole: nothing of it was taken).
  *
  * <p>A durable send costs the broker about the same whatever its size (a round of its threads and a
- * disk sync), so with several clients at once the broker's share of ingest falls. A request that
- * comes while a message is free to go is sent at once: nothing waits for a timer.
+ * disk sync), so with several clients at once the broker's share of ingest falls. So the next
+ * message goes beside those on their way (up to {@code maxInFlight} at once, the broker's journal
+ * syncing those that wait together once) only when it holds half of {@code maxMessageBytes}: a
+ * smaller one waits for the one before and takes the requests that come meanwhile. A request that
+ * comes while no message is on its way is sent at once: nothing waits for a timer.
  *
  * <p>The thread of the first request of a message starts its send, in the order the messages were
  * made; the others wait for it. A message stays under {@code maxMessageBytes} (a request larger than
@@ -44,6 +46,8 @@ public final class EventsQueueWriter {
     private final AsyncDurableSend queue;
     private final int maxMessageBytes;
     private final int maxInFlight;
+    /** The bytes from which a message may go while others are on their way. */
+    private final int alongsideBytes;
     private final Object lock = new Object();
     /** Messages not sent yet, oldest first; only the last one takes more requests. */
     private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
@@ -63,7 +67,7 @@ public final class EventsQueueWriter {
         }, maxMessageBytes, 1);
     }
 
-    /** Up to {@code maxInFlight} messages on their way to disk at once. */
+    /** Up to {@code maxInFlight} messages on their way to disk at once, the second and later ones half full at least. */
     public EventsQueueWriter(AsyncDurableSend queue, int maxMessageBytes, int maxInFlight) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight must be at least 1");
@@ -71,6 +75,7 @@ public final class EventsQueueWriter {
         this.queue = queue;
         this.maxMessageBytes = maxMessageBytes;
         this.maxInFlight = maxInFlight;
+        this.alongsideBytes = maxMessageBytes / 2;
     }
 
     /**
@@ -87,6 +92,9 @@ public final class EventsQueueWriter {
             batch.add(events);
             if (sendsIt) {
                 waiting.addLast(batch);
+            } else if (batch.bytes >= alongsideBytes && batch.bytes - events.length < alongsideBytes) {
+                // large enough now to go beside the messages on their way: its first request may start it
+                lock.notifyAll();
             }
         }
         if (sendsIt) {
@@ -107,7 +115,7 @@ public final class EventsQueueWriter {
     private void send(Batch batch) {
         boolean interrupted = false;
         synchronized (lock) {
-            while (starting || inFlight >= maxInFlight || waiting.peekFirst() != batch) {
+            while (starting || waiting.peekFirst() != batch || !mayStart(batch)) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
@@ -133,6 +141,16 @@ public final class EventsQueueWriter {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Whether a batch may go now (under the lock): at once when no message is on its way; beside
+     * others, up to {@code maxInFlight}, only once it holds {@link #alongsideBytes}, since a message
+     * costs the broker about the same whatever its size: a small one gains more by taking the requests
+     * that come meanwhile than by going on its own.
+     */
+    private boolean mayStart(Batch batch) {
+        return inFlight == 0 || (inFlight < maxInFlight && batch.bytes >= alongsideBytes);
     }
 
     /** A batch's message is on disk (failure null) or was not taken: its requests go on. */

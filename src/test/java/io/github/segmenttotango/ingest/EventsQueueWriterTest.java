@@ -123,29 +123,59 @@ class EventsQueueWriterTest {
     }
 
     @Test
-    void upToMaxInFlightMessagesGoAtOnceTheRequestsAfterThemShareTheNextAndEachReturnsWhenItsMessageIsOnDisk() throws Exception {
+    void upToMaxInFlightMessagesHalfFullGoAtOnceTheRequestsAfterThemShareTheNextAndEachReturnsWhenItsMessageIsOnDisk() throws Exception {
         HeldSends queue = new HeldSends();
         EventsQueueWriter writer = new EventsQueueWriter(queue, 1000, 2);
 
         Future<?> first = write(writer, "[{\"n\":1}]");
         queue.awaitStarted(1);
-        Future<?> second = write(writer, "[{\"n\":2}]");
+        String half = "[{\"n\":2,\"pad\":\"" + "x".repeat(500) + "\"}]";
+        Future<?> second = write(writer, half);
         queue.awaitStarted(2);
         List<Future<?>> after = writeWhileHeld(writer, "[{\"n\":3}]", "[{\"n\":4}]");
-        assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2}]"), sent, "two messages on their way at once, no more");
+        assertEquals(List.of("[{\"n\":1}]", half), sent, "two messages on their way at once, no more");
 
         queue.complete(1, null);
         second.get(10, TimeUnit.SECONDS);
         assertFalse(first.isDone(), "a request returns only once its own message is on disk");
+        queue.complete(0, null);
+        first.get(10, TimeUnit.SECONDS);
         queue.awaitStarted(3);
         assertEquals("[{\"n\":3},{\"n\":4}]", sent.get(2), "the requests that waited share the next message, in the order they came");
         assertFalse(after.get(0).isDone());
 
-        queue.complete(0, null);
         queue.complete(2, null);
-        first.get(10, TimeUnit.SECONDS);
         awaitAll(after);
         assertEquals(3, sent.size());
+    }
+
+    @Test
+    void aSmallMessageWaitsForTheOneOnItsWayTakingTheRequestsThatComeMeanwhileAndGoesBesideItOnceHalfFull() throws Exception {
+        HeldSends queue = new HeldSends();
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000, 4);
+
+        Future<?> first = write(writer, "[{\"n\":1}]");
+        queue.awaitStarted(1);
+        List<Future<?>> small = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3}]");
+        assertEquals(1, sent.size(), "a small message waits while another is on its way: " + sent);
+        String pad = "x".repeat(480);
+        Future<?> filling = write(writer, "[{\"pad\":\"" + pad + "\"}]");
+        queue.awaitStarted(2);
+        assertEquals("[{\"n\":2},{\"n\":3},{\"pad\":\"" + pad + "\"}]", sent.get(1),
+                "once half of the largest message, it goes beside the one on its way");
+
+        queue.complete(1, null);
+        awaitAll(small);
+        filling.get(10, TimeUnit.SECONDS);
+        assertFalse(first.isDone());
+        Future<?> alone = writeWhileHeld(writer, "[{\"n\":4}]").get(0);
+        assertEquals(2, sent.size(), "the first is still on its way");
+        queue.complete(0, null);
+        first.get(10, TimeUnit.SECONDS);
+        queue.awaitStarted(3);
+        assertEquals("[{\"n\":4}]", sent.get(2), "sent once nothing is on its way");
+        queue.complete(2, null);
+        alone.get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -156,7 +186,7 @@ class EventsQueueWriterTest {
 
         Future<?> first = write(writer, "[{\"n\":1}]");
         queue.awaitStarted(1);
-        Future<?> second = write(writer, "[{\"n\":2}]");
+        Future<?> second = write(writer, "[{\"n\":2,\"pad\":\"" + "x".repeat(500) + "\"}]");
         queue.awaitStarted(2);
         queue.complete(0, full);
         queue.complete(1, null);
