@@ -66,7 +66,7 @@ class IngestFirstTest {
 
     @Test
     void routingGoesOnWhenTheCpuHasRoomLeft() {
-        cpu = 0.5;
+        cpu = 0.55;
         interval(8);
         ingestFirst.mayRoute();
         interval(8);
@@ -76,22 +76,22 @@ class IngestFirstTest {
     @Test
     void aWaitEndsOnlyOnceIngestLeavesRoom() {
         burst();
-        cpu = 0.8;
+        cpu = 0.5;
         interval(8);
-        assertFalse(ingestFirst.mayRoute(), "a dip below 90% lets no batch through");
-        cpu = 0.59;
+        assertFalse(ingestFirst.mayRoute(), "a dip below 60% lets no batch through");
+        cpu = 0.39;
         interval(8);
-        assertTrue(ingestFirst.mayRoute(), "below 60%: ingest alone leaves room");
-        cpu = 0.8;
+        assertTrue(ingestFirst.mayRoute(), "below 40%: ingest alone leaves room");
+        cpu = 0.5;
         interval(8);
-        assertTrue(ingestFirst.mayRoute(), "and a wait starts again only from 90%, twice");
+        assertTrue(ingestFirst.mayRoute(), "and a wait starts again only from 60%, twice");
     }
 
     @Test
     void aMomentOfBusyCpuStartsNoWait() {
         interval(8);
         assertTrue(ingestFirst.mayRoute());
-        cpu = 0.7;
+        cpu = 0.55;
         interval(8);
         assertTrue(ingestFirst.mayRoute());
         cpu = 1.0;
