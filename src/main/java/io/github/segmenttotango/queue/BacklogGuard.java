@@ -44,6 +44,11 @@ public final class BacklogGuard {
         return count(eventsQueue);
     }
 
+    /** Whether the embedded events queue takes no more messages (never in cluster mode, which has none). */
+    private boolean eventsQueueFull() {
+        return broker != null && eventsQueue != null && broker.full(eventsQueue);
+    }
+
     private long count(String queue) {
         return queue == null ? 0 : broker.backlog(queue);
     }
@@ -73,7 +78,7 @@ public final class BacklogGuard {
         if (disk.full() != null) {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
         }
-        if (broker.full(eventsQueue)) {
+        if (eventsQueueFull()) {
             // refused here rather than by the broker, whose client keeps each message it refused (AsyncQueueSender)
             throw new IngestException(503, "queue_unavailable", "The events queue is full (delivery.queue.max-bytes):"
                     + " events cannot be stored now; send again later");
@@ -89,7 +94,7 @@ public final class BacklogGuard {
     /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
     public void awaitRoom() throws InterruptedException {
         while (backlog() + queuedRequests() >= maxBacklog || disk.full() != null || unreachable.get() != null
-                || broker.full(eventsQueue)) {
+                || eventsQueueFull()) {
             Thread.sleep(500);
         }
     }
