@@ -54,6 +54,17 @@ public final class AsyncQueueSender extends ServiceSupport {
             this.session = session;
             this.producer = producer;
         }
+
+        /** A send of this lane is on disk. */
+        void answered() {
+            unanswered.decrementAndGet();
+        }
+
+        /** A send of this lane was refused: the lane is not used again. */
+        void refusedOne() {
+            refused = true;
+            unanswered.decrementAndGet();
+        }
     }
 
     public AsyncQueueSender(ConnectionFactory connections, String queue) {
@@ -84,40 +95,40 @@ public final class AsyncQueueSender extends ServiceSupport {
      * (a {@link JMSException}) when it was not taken. Not thread-safe: one caller at a time.
      */
     public void send(byte[] body, Consumer<? super JMSException> done) {
-        Lane current = null;
+        Lane sending;
         try {
-            current = laneAfterRefusals();
-            Lane sending = current;
+            sending = laneAfterRefusals();
+        } catch (JMSException refused) {
+            done.accept(refused);
+            return;
+        } catch (RuntimeException failure) {
+            done.accept(refusalOf(failure));
+            return;
+        }
+        sending.unanswered.incrementAndGet();
+        try {
             BytesMessage message = sending.session.createBytesMessage();
             message.writeBytes(body);
-            sending.unanswered.incrementAndGet();
             sending.producer.send(message, new CompletionListener() {
                 @Override
                 public void onCompletion(Message sent) {
-                    sending.unanswered.decrementAndGet();
+                    sending.answered();
                     done.accept(null);
                 }
 
                 @Override
                 public void onException(Message notSent, Exception failure) {
-                    sending.refused = true;
-                    sending.unanswered.decrementAndGet();
+                    sending.refusedOne();
                     done.accept(failure instanceof JMSException refusal ? refusal : refusalOf(failure));
                 }
             });
         } catch (JMSException refused) {
-            refusedAtOnce(current);
+            // failed before it went: no listener will be called for it
+            sending.refusedOne();
             done.accept(refused);
         } catch (RuntimeException failure) {
-            refusedAtOnce(current);
+            sending.refusedOne();
             done.accept(refusalOf(failure));
-        }
-    }
-
-    /** A send that failed before it went: its lane is not to be used again. */
-    private static void refusedAtOnce(Lane lane) {
-        if (lane != null) {
-            lane.refused = true;
         }
     }
 

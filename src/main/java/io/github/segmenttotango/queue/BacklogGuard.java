@@ -46,7 +46,7 @@ public final class BacklogGuard {
 
     /** Whether the embedded events queue takes no more messages (never in cluster mode, which has none). */
     private boolean eventsQueueFull() {
-        return broker != null && eventsQueue != null && broker.full(eventsQueue);
+        return broker != null && broker.full(eventsQueue);
     }
 
     private long count(String queue) {
