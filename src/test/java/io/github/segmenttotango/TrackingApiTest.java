@@ -248,7 +248,9 @@ class TrackingApiTest {
         assertTrue(response.body().contains("\"accepted\":2") && response.body().contains("\"rejected\":3"), response.body());
         assertTrue(response.body().contains("the group event has no groupId"), response.body());
         assertEquals(List.of("Good 1", "Good 2"), totango.awaitUser("mix-u", 2).stream().map(c -> c.param("sdr_a")).toList());
-        assertEquals("event 1: the group event has no groupId", bundle.awaitDeadLetter("invalid_event", "bad-no-group").path("detail").asText());
+        JsonNode noGroup = bundle.awaitDeadLetter("invalid_event", "bad-no-group");
+        assertEquals("event 1: the group event has no groupId", noGroup.path("detail").asText());
+        assertEquals("http", noGroup.path("source").asText(), noGroup.toString());
         bundle.awaitDeadLetter("invalid_event", "bad-no-user");
         bundle.awaitDeadLetter("invalid_event", "bad-no-type");
         HttpResponse<String> allBad = send("/v1/batch", "{\"batch\":[{\"type\":\"track\",\"event\":\"no user\"}]}");

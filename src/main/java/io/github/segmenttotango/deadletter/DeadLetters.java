@@ -60,6 +60,20 @@ public final class DeadLetters {
         RefusedEvents.of(request, source).forEach(this::keep);
     }
 
+    /**
+     * Keeps the events a Tracking API request had refused alone (source {@code http}). A route step
+     * by name ({@code method: keepRejectedTrackingApiEvents}): a method named with its arguments, as in
+     * {@code keepRejected(${body}, 'http')}, has Camel parse its parameters again at each request.
+     */
+    public void keepRejectedTrackingApiEvents(SegmentRequest request) {
+        keepRejected(request, "http");
+    }
+
+    /** Keeps the events a webhook request had refused alone (source {@code webhook}); see {@link #keepRejectedTrackingApiEvents}. */
+    public void keepRejectedWebhookEvents(SegmentRequest request) {
+        keepRejected(request, "webhook");
+    }
+
     /** Keeps the events of a dropped file that were refused alone. */
     public void keepRejectedFileEvents(InboxChunk chunk) {
         chunk.rejected().forEach(this::keepRejectedFileEvent);
