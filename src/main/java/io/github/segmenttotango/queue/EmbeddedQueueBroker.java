@@ -84,6 +84,10 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 // stays within its thread budget (docs/performance.md) with several sends in flight
                 .setPageMaxConcurrentIO(PAGE_IO_THREADS)
                 .setCriticalAnalyzer(false)
+                // nothing here listens to the broker's management notifications, and the one for a
+                // closed session is sent later on another thread: for a session closed just before the
+                // broker stops, after its journal had stopped (a WARN and a stack trace at shutdown)
+                .setSuppressSessionNotifications(true)
                 .setJournalSyncTransactional(true)
                 .setJournalSyncNonTransactional(true)
                 .setJournalBufferTimeout_NIO(SYNC_WAIT_NANOS)
