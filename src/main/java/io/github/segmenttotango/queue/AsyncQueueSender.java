@@ -98,10 +98,7 @@ public final class AsyncQueueSender extends ServiceSupport {
         Lane sending;
         try {
             sending = laneAfterRefusals();
-        } catch (JMSException refused) {
-            done.accept(refused);
-            return;
-        } catch (RuntimeException failure) {
+        } catch (JMSException | RuntimeException failure) {
             done.accept(refusalOf(failure));
             return;
         }
@@ -119,14 +116,11 @@ public final class AsyncQueueSender extends ServiceSupport {
                 @Override
                 public void onException(Message notSent, Exception failure) {
                     sending.refusedOne();
-                    done.accept(failure instanceof JMSException refusal ? refusal : refusalOf(failure));
+                    done.accept(refusalOf(failure));
                 }
             });
-        } catch (JMSException refused) {
+        } catch (JMSException | RuntimeException failure) {
             // failed before it went: no listener will be called for it
-            sending.refusedOne();
-            done.accept(refused);
-        } catch (RuntimeException failure) {
             sending.refusedOne();
             done.accept(refusalOf(failure));
         }
@@ -161,8 +155,11 @@ public final class AsyncQueueSender extends ServiceSupport {
         return sessionsOpened;
     }
 
-    /** A failure as the JMS refusal that the Tracking API answers with 503. */
+    /** A failure as the JMS refusal that the Tracking API answers with 503 (a JMS one as it is). */
     private static JMSException refusalOf(Exception failure) {
+        if (failure instanceof JMSException refused) {
+            return refused;
+        }
         JMSException refusal = new JMSException("The events queue did not take a message: " + failure.getMessage());
         refusal.setLinkedException(failure);
         refusal.initCause(failure);
