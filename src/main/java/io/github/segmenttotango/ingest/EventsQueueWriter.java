@@ -1,16 +1,21 @@
 package io.github.segmenttotango.ingest;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
  * Group commit for the events queue: a request that comes while a message is on its way to disk
- * joins the next message, with the others that come meanwhile, and each request returns once the
+ * joins the next message, with the others that come meanwhile, and each request is answered once the
  * message that holds its events is on disk (or fails with the send's exception, and is then refused
  * whole: nothing of it was taken).
  *
@@ -21,12 +26,17 @@ import java.util.function.Consumer;
  * smaller one waits for the one before and takes the requests that come meanwhile. A request that
  * comes while no message is on its way is sent at once: nothing waits for a timer.
  *
- * <p>The thread of the first request of a message starts its send, in the order the messages were
- * made; the others wait for it. A message stays under {@code maxMessageBytes} (a request larger than
- * that is sent alone), so that a joined message never becomes one of the broker's slower "large"
- * messages.
+ * <p>No thread waits for its turn: a message is started by the thread that makes it startable (the
+ * request that comes while nothing is on its way or that fills it to half, or the confirmation of the
+ * message before), one at a time and in the order the messages were made. {@link #write(byte[], Consumer)}
+ * returns at once and calls back once the message is on disk, so that an HTTP request can be answered
+ * from Vert.x's event loop without a thread blocked on it; {@link #write(byte[])} waits. A message stays
+ * under {@code maxMessageBytes} (a request larger than that is sent alone), so that a joined message
+ * never becomes one of the broker's slower "large" messages.
  */
 public final class EventsQueueWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventsQueueWriter.class);
 
     /** Sends one message and returns once it is on disk; throws when it is not taken. */
     @FunctionalInterface
@@ -52,19 +62,15 @@ public final class EventsQueueWriter {
     /** Messages not sent yet, oldest first; only the last one takes more requests. */
     private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
     private int inFlight;
-    /** A send is being started (or, sent one at a time, is under way). */
+    /** A thread is starting sends: the others leave the next ones to it. */
     private boolean starting;
 
-    /** One message at a time, sent by the thread of its first request. */
+    /**
+     * One message at a time, each sent by a thread of the writer's own ({@code events-queue-sender}), so
+     * that {@link #write(byte[], Consumer)} does not wait for a blocking send either.
+     */
     public EventsQueueWriter(DurableSend queue, int maxMessageBytes) {
-        this((message, done) -> {
-            try {
-                queue.send(message);
-                done.accept(null);
-            } catch (Exception failed) {
-                done.accept(failed);
-            }
-        }, maxMessageBytes, 1);
+        this(blockingOnItsOwnThread(queue), maxMessageBytes, 1);
     }
 
     /** Up to {@code maxInFlight} messages on their way to disk at once, the second and later ones half full at least. */
@@ -78,67 +84,87 @@ public final class EventsQueueWriter {
         this.alongsideBytes = maxMessageBytes / 2;
     }
 
+    private static AsyncDurableSend blockingOnItsOwnThread(DurableSend queue) {
+        ExecutorService sender = Executors.newSingleThreadExecutor(work -> {
+            Thread thread = new Thread(work, "events-queue-sender");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return (message, done) -> sender.execute(() -> {
+            try {
+                queue.send(message);
+            } catch (Exception failed) {
+                done.accept(failed);
+                return;
+            }
+            done.accept(null);
+        });
+    }
+
     /**
      * Writes the events of one request (an {@link AcceptedEvents} message, a JSON array) to the
-     * queue; returns once they are on disk.
+     * queue; returns once they are on disk. An interrupt does not make it give up (its events may be
+     * on their way): it is passed on once they are written or refused.
      */
     public void write(byte[] events) throws Exception {
-        Batch batch;
-        boolean sendsIt;
-        synchronized (lock) {
-            Batch last = waiting.peekLast();
-            sendsIt = last == null || !last.takes(events, maxMessageBytes);
-            batch = sendsIt ? new Batch() : last;
-            batch.add(events);
-            if (sendsIt) {
-                waiting.addLast(batch);
-            } else if (batch.bytes >= alongsideBytes && batch.bytes - events.length < alongsideBytes) {
-                // large enough now to go beside the messages on their way: its first request may start it
-                lock.notifyAll();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        write(events, failure -> {
+            if (failure == null) {
+                written.complete(null);
+            } else {
+                written.completeExceptionally(failure);
             }
-        }
-        if (sendsIt) {
-            send(batch);
-        }
+        });
         try {
-            batch.written.get();
-        } catch (ExecutionException e) {
+            written.join();
+        } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 
     /**
-     * Starts the send of a batch once the batches before it are started and fewer than
-     * {@code maxInFlight} are on their way. Its requests wait for it, and so does every later batch:
-     * an interrupt does not make it give up, it is passed on once the batch is started.
+     * Writes the events of one request to the queue and returns at once; {@code done} is called with
+     * null once they are on disk, or with the send's exception (on the thread that learnt it: a
+     * broker's, or the caller's).
      */
-    private void send(Batch batch) {
-        boolean interrupted = false;
+    public void write(byte[] events, Consumer<? super Exception> done) {
         synchronized (lock) {
-            while (starting || waiting.peekFirst() != batch || !mayStart(batch)) {
-                try {
-                    lock.wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+            Batch last = waiting.peekLast();
+            Batch batch = last == null || !last.takes(events, maxMessageBytes) ? new Batch() : last;
+            if (batch != last) {
+                waiting.addLast(batch);
             }
-            // from here on the batch takes no more requests; one send starts at a time, in the
-            // order the batches were made, so the queue takes the messages in that order
-            waiting.removeFirst();
-            inFlight++;
-            starting = true;
+            batch.add(events, done);
         }
-        try {
-            queue.send(batch.message(), failure -> sent(batch, failure));
-        } catch (RuntimeException failed) {
-            sent(batch, failed);
-        } finally {
+        startSends();
+    }
+
+    /**
+     * Starts the sends that may go now, oldest first, one thread at a time: a thread that finds another
+     * starting leaves its batch to it, which looks again before it stops.
+     */
+    private void startSends() {
+        while (true) {
+            Batch next;
             synchronized (lock) {
-                starting = false;
-                lock.notifyAll();
+                next = starting ? null : waiting.peekFirst();
+                if (next == null || !mayStart(next)) {
+                    return;
+                }
+                // from here on the batch takes no more requests; one send starts at a time, in the
+                // order the batches were made, so the queue takes the messages in that order
+                waiting.removeFirst();
+                inFlight++;
+                starting = true;
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            try {
+                queue.send(next.message(), failure -> sent(next, failure));
+            } catch (RuntimeException failed) {
+                sent(next, failed);
+            } finally {
+                synchronized (lock) {
+                    starting = false;
+                }
             }
         }
     }
@@ -153,31 +179,36 @@ public final class EventsQueueWriter {
         return inFlight == 0 || (inFlight < maxInFlight && batch.bytes >= alongsideBytes);
     }
 
-    /** A batch's message is on disk (failure null) or was not taken: its requests go on. */
+    /** A batch's message is on disk (failure null) or was not taken: the next may go, its requests go on. */
     private void sent(Batch batch, Exception failure) {
-        if (failure == null) {
-            batch.written.complete(null);
-        } else {
-            batch.written.completeExceptionally(failure);
-        }
         synchronized (lock) {
             inFlight--;
-            lock.notifyAll();
+        }
+        startSends();
+        for (Consumer<? super Exception> done : batch.dones) {
+            try {
+                done.accept(failure);
+            } catch (RuntimeException unexpected) {
+                // one request's answer failed: the others of the message are still answered
+                LOG.warn("Could not answer a request whose events were {}: {}", failure == null ? "written" : "refused",
+                        unexpected.toString());
+            }
         }
     }
 
-    /** The events of requests that go in one message. */
+    /** The events of requests that go in one message, and who to tell once it is written. */
     private static final class Batch {
         private final List<byte[]> requests = new ArrayList<>(4);
-        private final CompletableFuture<Void> written = new CompletableFuture<>();
+        private final List<Consumer<? super Exception>> dones = new ArrayList<>(4);
         private int bytes;
 
         boolean takes(byte[] events, int maxMessageBytes) {
             return bytes + events.length <= maxMessageBytes;
         }
 
-        void add(byte[] events) {
+        void add(byte[] events, Consumer<? super Exception> done) {
             requests.add(events);
+            dones.add(done);
             bytes += events.length;
         }
 

@@ -42,6 +42,8 @@ public final class AsyncQueueSender extends ServiceSupport {
     private Lane lane;
     private final List<Lane> retired = new ArrayList<>();
     private int sessionsOpened;
+    /** Set on a thread while it runs a completion listener of this sender's: no session is closed there. */
+    private final ThreadLocal<Boolean> inListener = new ThreadLocal<>();
 
     /** A session and its producer, with the count of its sends not answered yet. */
     private static final class Lane {
@@ -110,13 +112,13 @@ public final class AsyncQueueSender extends ServiceSupport {
                 @Override
                 public void onCompletion(Message sent) {
                     sending.answered();
-                    done.accept(null);
+                    tell(done, null);
                 }
 
                 @Override
                 public void onException(Message notSent, Exception failure) {
                     sending.refusedOne();
-                    done.accept(refusalOf(failure));
+                    tell(done, refusalOf(failure));
                 }
             });
         } catch (JMSException | RuntimeException failure) {
@@ -126,13 +128,24 @@ public final class AsyncQueueSender extends ServiceSupport {
         }
     }
 
+    /** Calls {@code done} from a completion listener, which may send the next message (JMS allows it), not close a session. */
+    private void tell(Consumer<? super JMSException> done, JMSException failure) {
+        inListener.set(Boolean.TRUE);
+        try {
+            done.accept(failure);
+        } finally {
+            inListener.remove();
+        }
+    }
+
     /**
      * The lane to send on: a new one when the current one had a refusal; closes the lanes left before
      * whose sends are all answered (not from a completion listener: JMS forbids closing a session there).
      */
     private Lane laneAfterRefusals() throws JMSException {
+        boolean mayClose = inListener.get() == null;
         retired.removeIf(old -> {
-            if (old.unanswered.get() > 0) {
+            if (!mayClose || old.unanswered.get() > 0) {
                 return false;
             }
             try {

@@ -200,6 +200,29 @@ class EventsQueueWriterTest {
         third.get(10, TimeUnit.SECONDS);
     }
 
+    @Test
+    void anAsynchronousWriteReturnsAtOnceAndIsCalledBackOnceItsMessageIsOnDiskWithTheRequestsThatJoinedIt() throws Exception {
+        HeldSends queue = new HeldSends();
+        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000, 1);
+        List<String> calledBack = new CopyOnWriteArrayList<>();
+
+        writer.write(bytes("[{\"n\":1}]"), failure -> calledBack.add("1:" + failure + " on " + Thread.currentThread().getName()));
+        writer.write(bytes("[{\"n\":2}]"), failure -> calledBack.add("2:" + failure));
+        writer.write(bytes("[{\"n\":3}]"), failure -> calledBack.add("3:" + failure));
+        assertEquals(List.of("[{\"n\":1}]"), sent, "the first goes at once, the others wait for it without a thread waiting");
+        assertEquals(List.of(), calledBack);
+
+        Thread broker = new Thread(() -> queue.complete(0, null), "broker-confirms");
+        broker.start();
+        broker.join(10_000);
+        assertEquals(List.of("1:null on broker-confirms"), calledBack, "called back on the thread that learnt the message is on disk");
+        assertEquals(List.of("[{\"n\":1}]", "[{\"n\":2},{\"n\":3}]"), sent, "and that thread started the next message");
+
+        IllegalStateException full = new IllegalStateException("the queue is full");
+        queue.complete(1, full);
+        assertEquals(List.of("1:null on broker-confirms", "2:" + full, "3:" + full), calledBack);
+    }
+
     /** An asynchronous queue that records every message and completes each when the test says. */
     private final class HeldSends implements EventsQueueWriter.AsyncDurableSend {
         private final List<java.util.function.Consumer<? super Exception>> pending = new CopyOnWriteArrayList<>();
