@@ -53,6 +53,8 @@ public class BundleConfiguration implements CamelConfiguration {
         DeliveryBeans.bind(context, settings, metrics, queue, kafka);
         InboxBeans.bind(context, settings, clock, dataSource);
         watch(context, settings, metrics, queue, stores);
+        // cluster mode's events topic waits for Kafka (KafkaEventsWriter): its routes stay on Vert.x's workers
+        HttpServerBeans.runOnEventLoop(context, cluster.on() ? "" : Setting.of(context, "ingest.event-loop-routes"));
         HttpServerBeans.limitConnections(context, settings);
         LOG.info("Delivering to Totango at {} for service {} (data in {})", settings.totangoUrl(), settings.serviceId(),
                 settings.dataDir());

@@ -15,6 +15,7 @@ import io.github.segmenttotango.metrics.ConsumerLag;
 import io.github.segmenttotango.util.RootCause;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
@@ -91,7 +92,10 @@ final class ClusterBeans {
 
         Producer<byte[], byte[]> events = new KafkaProducer<>(producerConfig(settings, "segment-totango-events-" + instance));
         AcceptedEvents accepted = context.getRegistry().lookupByNameAndType("acceptedEvents", AcceptedEvents.class);
-        context.getRegistry().bind("eventsQueue", new KafkaEventsWriter(events, settings.eventsTopic(), accepted));
+        KafkaEventsWriter eventsTopic = new KafkaEventsWriter(events, settings.eventsTopic(), accepted);
+        // the route step that writes a request's events: waits for Kafka (its send can wait for the
+        // topic's metadata, so the Tracking API's route stays off the event loop in cluster mode)
+        context.getRegistry().bind("eventsQueue", (Processor) exchange -> eventsTopic.write(exchange.getMessage().getMandatoryBody(byte[].class)));
         context.getRegistry().bind("clusterCalls", new KafkaCallsSender(events, settings.callsTopic()));
 
         ConsumerLag eventsLag = new ConsumerLag(settings.eventsTopic());

@@ -1,5 +1,6 @@
 package io.github.segmenttotango;
 
+import io.github.segmenttotango.server.EventLoopHttpEngine;
 import io.github.segmenttotango.server.HttpConnectionLimits;
 import io.github.segmenttotango.server.LimitedVertx;
 
@@ -12,6 +13,8 @@ import org.apache.camel.support.SimpleEventNotifierSupport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** Camel's HTTP server: its port checked before the start, its Vert.x ({@code vertx}) with the bundle's connection limits. */
@@ -41,6 +44,20 @@ final class HttpServerBeans {
             throw new IllegalArgumentException("camel.server.port (CAMEL_SERVER_PORT) " + number + " on " + host
                     + " cannot be used: " + e.getMessage());
         }
+    }
+
+    /**
+     * Camel's platform-http engine, with the routes named in {@code routes} (comma-separated route ids,
+     * {@code ingest.event-loop-routes}) run on Vert.x's event loop ({@link EventLoopHttpEngine}).
+     */
+    static void runOnEventLoop(CamelContext context, String routes) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (String id : routes == null ? new String[0] : routes.split(",")) {
+            if (!id.isBlank()) {
+                ids.add(id.trim());
+            }
+        }
+        context.getRegistry().bind("platform-http-engine", new EventLoopHttpEngine(ids));
     }
 
     /**

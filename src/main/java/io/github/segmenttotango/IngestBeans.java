@@ -3,6 +3,7 @@ package io.github.segmenttotango;
 import io.github.segmenttotango.deadletter.DeadLetters;
 import io.github.segmenttotango.ingest.AcceptedEvents;
 import io.github.segmenttotango.ingest.EventsQueueWriter;
+import io.github.segmenttotango.ingest.WriteToEventsQueue;
 import io.github.segmenttotango.ingest.JsonBodyUnderAnyContentType;
 import io.github.segmenttotango.ingest.QueuedEventsReader;
 import io.github.segmenttotango.ingest.QueuedEventsRetry;
@@ -112,7 +113,7 @@ final class IngestBeans {
         context.getRegistry().bind("acceptedEvents", accepted);
         if (!clusterMode) {
             // cluster mode binds its own, on the events topic (ClusterBeans)
-            context.getRegistry().bind("eventsQueue", eventsQueueWriter(context, queue));
+            context.getRegistry().bind("eventsQueue", new WriteToEventsQueue(eventsQueueWriter(context, queue)));
         }
         context.getRegistry().bind("queuedEvents", new QueuedEventsReader(new JmsTemplate(queue.connections()),
                 QueueBeans.jmsQueueOf(context, "ingest.queue-uri"), accepted, deadLetters::keepUnreadableMessage,
@@ -134,6 +135,7 @@ final class IngestBeans {
         context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
         context.getRegistry().bind("statusOfAnswer", TrackingApiAnswers.statusOfBody());
         context.getRegistry().bind("bodyHoldsEvents", AcceptedEvents.bodyHoldsEvents());
+        context.getRegistry().bind("bodyHasRefusedEvents", AcceptedEvents.bodyHasRefusedEvents());
         context.getRegistry().bind("corsPolicy", settings.cors());
         WebhookSignatures webhookSignatures = new WebhookSignatures(Setting.of(context, "segment.webhook-secrets"),
                 Setting.of(context, "segment.webhook-batch-signature"));

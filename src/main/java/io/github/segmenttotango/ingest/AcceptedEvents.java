@@ -34,6 +34,14 @@ public final class AcceptedEvents {
         return exchange -> exchange.getMessage().getBody() instanceof List<?> events && !events.isEmpty();
     }
 
+    /**
+     * Whether the body (a {@link SegmentRequest}) has events refused alone, to keep as dead letters:
+     * the Tracking API's route, on the event loop, writes those on another thread.
+     */
+    public static Predicate bodyHasRefusedEvents() {
+        return exchange -> exchange.getMessage().getBody() instanceof SegmentRequest request && !request.rejected().isEmpty();
+    }
+
     /** The message that carries the events. */
     public byte[] toMessage(List<ObjectNode> events) throws JsonProcessingException {
         return json.writeValueAsBytes(events);
