@@ -65,6 +65,8 @@ class StateDatabaseOutageTest {
     void eventsWaitOnTheQueueWhileTheStateDatabaseFailsAndArriveInOrderOnceItIsBack() throws Exception {
         track("outage-u", "Before", "outage-0");
         totango.awaitUser("outage-u", 1);
+        // its messageId is remembered once its call is queued, which Totango can receive first
+        Wait.atMost(Duration.ofSeconds(15)).until(() -> count("SELECT COUNT(*) FROM seen_message_key") == 1);
 
         // the dedup table goes away: every routing of queued events fails on its first query
         sql("ALTER TABLE seen_message_key RENAME TO seen_message_key_away");
@@ -160,6 +162,15 @@ class StateDatabaseOutageTest {
     private void track(String user, String event, String messageId) throws Exception {
         accepted(bundle.post("/v1/track", """
                 {"userId":"%s","event":"%s","messageId":"%s","context":{"groupId":"g"}}""".formatted(user, event, messageId)));
+    }
+
+    private long count(String query) throws SQLException {
+        DataSource state = bundle.camelContext().getRegistry().lookupByNameAndType("stateDataSource", DataSource.class);
+        try (Connection connection = state.getConnection(); Statement sql = connection.createStatement();
+                java.sql.ResultSet result = sql.executeQuery(query)) {
+            result.next();
+            return result.getLong(1);
+        }
     }
 
     private void sql(String statement) throws SQLException {
