@@ -10,7 +10,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
 /**
  * The route step that writes a request's accepted events (the body, an {@link AcceptedEvents}
  * message) to the events queue ({@code eventsQueue}). On Vert.x's event loop (the Tracking API's
- * route runs there, {@code server.event-loop-routes}) it does not wait: the write goes on, the thread
+ * route runs there, {@code ingest.event-loop-routes}) it does not wait: the write goes on, the thread
  * goes back to the other connections, and the route goes on, on the same event loop, once the events
  * are on disk (or with the queue's exception). On any other thread (the file drop, the webhook, the
  * admin API's replay) it waits, as a plain step.
