@@ -103,7 +103,7 @@ public record BundleSettings(String serviceId, String totangoUrl, String apiToke
 
     /** The effective settings in one line for the start-up log; secrets are masked, keys only counted. */
     public String describe() {
-        long keys = writeKeys.isBlank() ? 0 : java.util.Arrays.stream(writeKeys.split(",")).filter(k -> !k.isBlank()).count();
+        int keys = SettingValues.list(writeKeys).size();
         return "totango.url=" + totangoUrl + " totango.service-id=" + serviceId
                 + " totango.api-token=" + (apiToken.isEmpty() ? "(none)" : "****")
                 + " totango.default-plan=" + (mapping.defaultPlan().isEmpty() ? "(none)" : mapping.defaultPlan())

@@ -3,6 +3,7 @@ package io.github.segmenttotango;
 import io.github.segmenttotango.server.EventLoopHttpEngine;
 import io.github.segmenttotango.server.HttpConnectionLimits;
 import io.github.segmenttotango.server.LimitedVertx;
+import io.github.segmenttotango.util.SettingValues;
 
 import io.vertx.core.Vertx;
 
@@ -51,12 +52,7 @@ final class HttpServerBeans {
      * {@code ingest.event-loop-routes}) run on Vert.x's event loop ({@link EventLoopHttpEngine}).
      */
     static void runOnEventLoop(CamelContext context, String routes) {
-        Set<String> ids = new LinkedHashSet<>();
-        for (String id : routes == null ? new String[0] : routes.split(",")) {
-            if (!id.isBlank()) {
-                ids.add(id.trim());
-            }
-        }
+        Set<String> ids = new LinkedHashSet<>(SettingValues.list(routes));
         context.getRegistry().bind("platform-http-engine", new EventLoopHttpEngine(ids));
     }
 

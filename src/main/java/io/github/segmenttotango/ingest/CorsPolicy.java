@@ -1,5 +1,7 @@
 package io.github.segmenttotango.ingest;
 
+import io.github.segmenttotango.util.SettingValues;
+
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -37,14 +39,11 @@ public final class CorsPolicy {
             return new CorsPolicy(true, Set.of());
         }
         Set<String> origins = new LinkedHashSet<>();
-        for (String entry : value.split(",")) {
-            String origin = entry.trim().toLowerCase(Locale.ROOT);
-            if (origin.isEmpty()) {
-                continue;
-            }
+        for (String entry : SettingValues.list(value)) {
+            String origin = entry.toLowerCase(Locale.ROOT);
             if (origin.equals("*") || origin.equals("null") || !ORIGIN.matcher(origin).matches()) {
                 throw new IllegalArgumentException("must be * or a list of origins (scheme://host[:port], no path), not '"
-                        + entry.trim() + "'");
+                        + entry + "'");
             }
             origins.add(origin);
         }

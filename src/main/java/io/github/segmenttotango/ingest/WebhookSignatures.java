@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import io.github.segmenttotango.util.SettingValues;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -45,8 +47,7 @@ public final class WebhookSignatures {
      *     which leaves the events after the first unauthenticated)
      */
     public WebhookSignatures(String commaSeparated, String batchSignature) {
-        this.secrets = Arrays.stream(commaSeparated == null ? new String[0] : commaSeparated.split(","))
-                .map(String::trim).filter(secret -> !secret.isEmpty())
+        this.secrets = SettingValues.list(commaSeparated).stream()
                 .map(secret -> new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), HMAC)).toList();
         String mode = batchSignature == null || batchSignature.isBlank() ? WHOLE : batchSignature.trim();
         if (!mode.equals(WHOLE) && !mode.equals(FIRST_EVENT)) {

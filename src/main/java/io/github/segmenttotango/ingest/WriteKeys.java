@@ -1,8 +1,9 @@
 package io.github.segmenttotango.ingest;
 
+import io.github.segmenttotango.util.SettingValues;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -16,8 +17,7 @@ public final class WriteKeys {
     private final List<byte[]> keys;
 
     public WriteKeys(String commaSeparated) {
-        this.keys = Arrays.stream(commaSeparated == null ? new String[0] : commaSeparated.split(","))
-                .map(String::trim).filter(key -> !key.isEmpty())
+        this.keys = SettingValues.list(commaSeparated).stream()
                 .map(key -> key.getBytes(StandardCharsets.UTF_8)).toList();
     }
 

@@ -1,5 +1,7 @@
 package io.github.segmenttotango.util;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -25,5 +27,13 @@ public final class SettingValues {
     /** The environment variable that overrides a setting: upper case, dots and dashes as underscores. */
     public static String environmentVariable(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    /** The entries of a comma-separated setting, trimmed, blank ones left out; none for null. */
+    public static List<String> list(String commaSeparated) {
+        if (commaSeparated == null) {
+            return List.of();
+        }
+        return Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(entry -> !entry.isEmpty()).toList();
     }
 }
