@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jms.core.JmsTemplate;
 
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
 
 /**
  * The Tracking API and the events queue: {@code segmentRequests}, {@code acceptedEvents},
@@ -63,7 +64,9 @@ final class IngestBeans {
         if (name == null) {
             ProducerTemplate sends = Services.add(context, context.createProducerTemplate(), "the events queue's sender");
             String eventsQueue = Setting.of(context, "ingest.queue-uri");
-            return new EventsQueueWriter(message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), EVENTS_MESSAGE_BYTES);
+            ExecutorService sender = context.getExecutorServiceManager().newSingleThreadExecutor(sends, "events-queue-sender");
+            return new EventsQueueWriter(message -> sends.sendBody(eventsQueue, ExchangePattern.InOnly, message), sender,
+                    EVENTS_MESSAGE_BYTES);
         }
         String inFlight = Setting.of(context, "ingest.queue.max-in-flight").trim();
         int maxInFlight;

@@ -9,8 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -66,11 +65,11 @@ public final class EventsQueueWriter {
     private boolean starting;
 
     /**
-     * One message at a time, each sent by a thread of the writer's own ({@code events-queue-sender}), so
+     * One message at a time, each sent on {@code sender} (one thread, whose owner shuts it down), so
      * that {@link #write(byte[], Consumer)} does not wait for a blocking send either.
      */
-    public EventsQueueWriter(DurableSend queue, int maxMessageBytes) {
-        this(blockingOnItsOwnThread(queue), maxMessageBytes, 1);
+    public EventsQueueWriter(DurableSend queue, Executor sender, int maxMessageBytes) {
+        this(blockingOn(sender, queue), maxMessageBytes, 1);
     }
 
     /** Up to {@code maxInFlight} messages on their way to disk at once, the second and later ones half full at least. */
@@ -84,12 +83,7 @@ public final class EventsQueueWriter {
         this.alongsideBytes = maxMessageBytes / 2;
     }
 
-    private static AsyncDurableSend blockingOnItsOwnThread(DurableSend queue) {
-        ExecutorService sender = Executors.newSingleThreadExecutor(work -> {
-            Thread thread = new Thread(work, "events-queue-sender");
-            thread.setDaemon(true);
-            return thread;
-        });
+    private static AsyncDurableSend blockingOn(Executor sender, DurableSend queue) {
         return (message, done) -> sender.execute(() -> {
             try {
                 queue.send(message);

@@ -30,15 +30,18 @@ class EventsQueueWriterTest {
     private final List<String> sent = new CopyOnWriteArrayList<>();
     private final ExecutorService clients = Executors.newCachedThreadPool();
     private final List<Thread> clientThreads = new CopyOnWriteArrayList<>();
+    /** The thread that makes the blocking sends. */
+    private final ExecutorService sender = Executors.newSingleThreadExecutor();
 
     @AfterEach
     void stopClients() {
         clients.shutdownNow();
+        sender.shutdownNow();
     }
 
     @Test
     void aRequestAloneIsSentAtOnceAsItCame() throws Exception {
-        EventsQueueWriter writer = new EventsQueueWriter(message -> sent.add(text(message)), 1000);
+        EventsQueueWriter writer = new EventsQueueWriter(message -> sent.add(text(message)), sender, 1000);
 
         writer.write(bytes("[{\"n\":1},{\"n\":2}]"));
 
@@ -49,7 +52,7 @@ class EventsQueueWriterTest {
     void requestsThatArriveDuringASendShareTheNextMessageAndReturnOnlyOnceItIsWritten() throws Exception {
         CountDownLatch releaseSecondSend = new CountDownLatch(1);
         FirstSendHeld queue = new FirstSendHeld(message -> releaseSecondSend.await());
-        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
+        EventsQueueWriter writer = new EventsQueueWriter(queue, sender, 1000);
 
         Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
         List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3},{\"n\":4}]", "[{\"n\":5}]");
@@ -76,7 +79,7 @@ class EventsQueueWriterTest {
                 throw full;
             }
         });
-        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
+        EventsQueueWriter writer = new EventsQueueWriter(queue, sender, 1000);
 
         Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
         List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3}]");
@@ -94,7 +97,7 @@ class EventsQueueWriterTest {
     @Test
     void aSenderInterruptedWhileItWaitsItsTurnStillSendsItsMessage() throws Exception {
         FirstSendHeld queue = new FirstSendHeld(message -> { });
-        EventsQueueWriter writer = new EventsQueueWriter(queue, 1000);
+        EventsQueueWriter writer = new EventsQueueWriter(queue, sender, 1000);
 
         Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
         Future<?> sender = writeWhileHeld(writer, "[{\"n\":2}]").get(0);
@@ -111,7 +114,7 @@ class EventsQueueWriterTest {
     @Test
     void aMessageStaysUnderItsBoundARequestOverItIsSentAlone() throws Exception {
         FirstSendHeld queue = new FirstSendHeld(message -> { });
-        EventsQueueWriter writer = new EventsQueueWriter(queue, 20);
+        EventsQueueWriter writer = new EventsQueueWriter(queue, sender, 20);
 
         Future<?> first = writeAndHold(writer, queue, "[{\"n\":1}]");
         List<Future<?>> during = writeWhileHeld(writer, "[{\"n\":2}]", "[{\"n\":3}]", "[{\"n\":4444444444444}]", "[{\"n\":5}]");
