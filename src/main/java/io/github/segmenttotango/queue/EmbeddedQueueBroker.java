@@ -46,9 +46,12 @@ public class EmbeddedQueueBroker extends ServiceSupport {
     private static final int PAGE_IO_THREADS = 3;
     /**
      * Group commit: the syncs of concurrent sends are batched, and a lone send waits at most this long
-     * (nanoseconds) for others to join its sync, in the journal as in the page files.
+     * (nanoseconds) for others to join its sync, in the journal as in the page files. Short: the events
+     * queue's writer has a second message on its way only once it is half full, so a message of a few
+     * small requests is mostly alone and waits the whole time (A/B, single events over 8 connections,
+     * routing off, three rounds: 5,926 requests/s against 5,018 at 100 µs; batches of 10 no clear change).
      */
-    private static final int SYNC_WAIT_NANOS = 100_000;
+    private static final int SYNC_WAIT_NANOS = 60_000;
 
     private final int serverId = SERVER_IDS.getAndIncrement();
     private final String inVmUrl = "vm://" + serverId;
