@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
+import io.github.segmenttotango.mapping.IsoDateTimes;
 import io.github.segmenttotango.mapping.TotangoDates;
 
 import static io.github.segmenttotango.mapping.SegmentToTotango.text;
@@ -155,14 +155,7 @@ public final class SegmentEvents {
     }
 
     private static OffsetDateTime dateTime(String text) {
-        if (text == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(text);
-        } catch (DateTimeParseException notIso) {
-            return null;
-        }
+        return IsoDateTimes.parse(text);
     }
 
     /** Whether a text is an ISO-8601 date-time outside the years 0001 to 9999 (which no arithmetic on it survives). */

@@ -5,7 +5,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -18,8 +17,6 @@ import java.util.regex.Pattern;
  */
 public final class TotangoDates {
 
-    private static final DateTimeFormatter OUT = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
     /** Cheap pre-check so ordinary strings never pay for a parse attempt. */
     private static final Pattern LOOKS_LIKE_DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}([Tt ].*)?");
     /** Epoch milliseconds between 1970 and 2100. */
@@ -29,7 +26,7 @@ public final class TotangoDates {
     }
 
     public static String format(Instant instant) {
-        return OUT.format(instant);
+        return IsoDateTimes.format(instant);
     }
 
     /** The ISO-8601 text of a string that is a date, or empty when it is not one. */
@@ -43,11 +40,8 @@ public final class TotangoDates {
             if (iso.length() == 10) {
                 return Optional.of(format(LocalDate.parse(iso).atStartOfDay(ZoneOffset.UTC).toInstant()));
             }
-            try {
-                return Optional.of(format(OffsetDateTime.parse(iso).toInstant()));
-            } catch (DateTimeParseException noOffset) {
-                return Optional.of(format(LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC)));
-            }
+            OffsetDateTime withOffset = IsoDateTimes.parse(iso);
+            return Optional.of(format(withOffset != null ? withOffset.toInstant() : LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC)));
         } catch (DateTimeParseException notADate) {
             return Optional.empty();
         }
