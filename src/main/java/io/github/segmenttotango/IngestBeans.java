@@ -105,7 +105,12 @@ final class IngestBeans {
         if (writeKeys.open()) {
             LOG.warn("segment.write-keys (SEGMENT_WRITE_KEYS) is empty: any write key is accepted. Set it before exposing the bundle.");
         }
-        context.getRegistry().bind("segmentRequests", new SegmentRequestReader(settings.limits(), writeKeys, clock));
+        SegmentRequestReader requests = new SegmentRequestReader(settings.limits(), writeKeys, clock);
+        context.getRegistry().bind("segmentRequests", requests);
+        // the Tracking API's steps on each request, as processors (no bean binding per request)
+        context.getRegistry().bind("readSegmentRequest", requests.reads());
+        context.getRegistry().bind("eventsOfRequest", requests.takesEvents());
+        context.getRegistry().bind("countReceived", metrics.countsReceived());
         String retryAfter = Setting.of(context, "delivery.backpressure-retry-after");
         // called when the HTTP server is up, before the routes start
         context.addStartupListener((started, alreadyStarted) -> {
@@ -114,6 +119,7 @@ final class IngestBeans {
         });
         AcceptedEvents accepted = new AcceptedEvents(SegmentJson.mapper(settings.limits()));
         context.getRegistry().bind("acceptedEvents", accepted);
+        context.getRegistry().bind("eventsToMessage", accepted.writesMessage());
         if (!clusterMode) {
             // cluster mode binds its own, on the events topic (ClusterBeans)
             context.getRegistry().bind("eventsQueue", new WriteToEventsQueue(eventsQueueWriter(context, queue)));
@@ -135,7 +141,10 @@ final class IngestBeans {
                 settings.durations().get("ingest.retry.max-delay")));
         // the first step of each HTTP entry route: headers from the request itself, never its query string
         context.getRegistry().bind("trackingApiRequestHeaders", new RequestHeadersOnly("/v1/{call}"));
-        context.getRegistry().bind("trackingApiAnswers", new TrackingApiAnswers());
+        TrackingApiAnswers answers = new TrackingApiAnswers();
+        context.getRegistry().bind("trackingApiAnswers", answers);
+        context.getRegistry().bind("answerAccepted", answers.answersAccepted());
+        context.getRegistry().bind("answerAsJson", answers.writesJson());
         context.getRegistry().bind("statusOfAnswer", TrackingApiAnswers.statusOfBody());
         context.getRegistry().bind("bodyHoldsEvents", AcceptedEvents.bodyHoldsEvents());
         context.getRegistry().bind("bodyHasRefusedEvents", AcceptedEvents.bodyHasRefusedEvents());

@@ -69,6 +69,7 @@ final class QueueBeans {
         context.getRegistry().bind("dataDiskSpace", disk);
         BacklogGuard backlog = new BacklogGuard(broker, deliveryQueue, eventsQueue, settings.maxBacklog(), disk);
         context.getRegistry().bind("backlogGuard", backlog);
+        context.getRegistry().bind("checkBacklog", backlog.checks());
         context.getManagementStrategy().addEventNotifier(new RefuseIngestWhileStopping(backlog));
         context.getRegistry().bind("queueConnections", cached);
         context.addComponent("jms", JmsComponent.jmsComponent(cached));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -45,6 +46,12 @@ public final class AcceptedEvents {
     /** The message that carries the events. */
     public byte[] toMessage(List<ObjectNode> events) throws JsonProcessingException {
         return json.writeValueAsBytes(events);
+    }
+
+    /** {@link #toMessage} as a route step, without bean binding per request: the body, the events, becomes the message. */
+    @SuppressWarnings("unchecked")
+    public Processor writesMessage() {
+        return exchange -> exchange.getMessage().setBody(toMessage(exchange.getMessage().getMandatoryBody(List.class)));
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.Expression;
+import org.apache.camel.Processor;
 import org.apache.camel.support.ExpressionAdapter;
 
 import java.util.LinkedHashMap;
@@ -38,6 +39,16 @@ public final class TrackingApiAnswers {
     /** The JSON body of an answer. */
     public String jsonOf(Answer answer) {
         return answer.json();
+    }
+
+    /** {@link #jsonOf} as a route step, without bean binding per request: the body, an answer, becomes its JSON. */
+    public Processor writesJson() {
+        return exchange -> exchange.getMessage().setBody(jsonOf(exchange.getMessage().getMandatoryBody(Answer.class)));
+    }
+
+    /** {@link #accepted} as a route step: the body, a {@link SegmentRequest}, becomes the answer. */
+    public Processor answersAccepted() {
+        return exchange -> exchange.getMessage().setBody(accepted(exchange.getMessage().getMandatoryBody(SegmentRequest.class)));
     }
 
     /**

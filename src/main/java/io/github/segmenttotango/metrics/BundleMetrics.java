@@ -87,6 +87,12 @@ public final class BundleMetrics {
         meters().accepted(typeOf(event)).increment();
     }
 
+    /** {@link #received} as a route step (the events are the body), without bean binding per request. */
+    @SuppressWarnings("unchecked")
+    public Processor countsReceived() {
+        return exchange -> received(exchange.getMessage().getMandatoryBody(List.class));
+    }
+
     /** {@link #accepted} as a route step (the event is the body), without bean binding per event. */
     public Processor countsAccepted() {
         return exchange -> accepted(exchange.getMessage().getBody(JsonNode.class));

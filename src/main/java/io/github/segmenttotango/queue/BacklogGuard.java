@@ -2,6 +2,8 @@ package io.github.segmenttotango.queue;
 
 import io.github.segmenttotango.ingest.IngestException;
 
+import org.apache.camel.Processor;
+
 import java.util.function.Supplier;
 
 /**
@@ -89,6 +91,11 @@ public final class BacklogGuard {
             throw new IngestException(503, "backlog_full", "Totango deliveries are " + calls + " calls and "
                     + requests + " requests behind; send again later");
         }
+    }
+
+    /** {@link #check} as a route step, without bean binding per request. */
+    public Processor checks() {
+        return exchange -> check();
     }
 
     /** Waits (the file drop's thread) until the backlog and the data disk have room again. */
