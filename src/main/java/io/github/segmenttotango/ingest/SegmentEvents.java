@@ -150,17 +150,13 @@ public final class SegmentEvents {
 
     /** The instant of an ISO-8601 date-time with offset; null when the text is not one, or out of range. */
     private static Instant instant(String text) {
-        OffsetDateTime date = dateTime(text);
+        OffsetDateTime date = IsoDateTimes.parse(text);
         return date == null || outOfRange(date) ? null : date.toInstant();
-    }
-
-    private static OffsetDateTime dateTime(String text) {
-        return IsoDateTimes.parse(text);
     }
 
     /** Whether a text is an ISO-8601 date-time outside the years 0001 to 9999 (which no arithmetic on it survives). */
     private static boolean outOfRange(String text) {
-        OffsetDateTime date = dateTime(text);
+        OffsetDateTime date = IsoDateTimes.parse(text);
         return date != null && outOfRange(date);
     }
 

@@ -3,8 +3,6 @@ package io.github.segmenttotango.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import org.apache.camel.Body;
-import org.apache.camel.Header;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
@@ -50,9 +48,9 @@ public final class SegmentRequestReader {
     }
 
     /**
-     * The valid events of a request. A bean method, so the routes call no method on the request:
-     * a simple expression such as {@code ${body.events}} costs Camel a bean lookup keyed by the
-     * record's hash, which walks every event of the request.
+     * The valid events of a request (the routes' step is {@link #takesEvents}: a simple expression
+     * such as {@code ${body.events}} costs Camel a bean lookup keyed by the record's hash, which walks
+     * every event of the request).
      */
     public List<ObjectNode> eventsOf(SegmentRequest request) {
         return request.events();
@@ -82,13 +80,8 @@ public final class SegmentRequestReader {
         return call != null && CALLS.containsKey(call);
     }
 
-    /**
-     * Reads a Tracking API request. A route step ({@code method: read}) that Camel binds by the
-     * annotations once, where a method named with its arguments was parsed again for each request.
-     */
-    public SegmentRequest read(@Body Object body, @Header("Content-Type") String contentType,
-            @Header("Content-Encoding") String contentEncoding, @Header("Authorization") String authorization,
-            @Header("call") String call) {
+    /** Reads a Tracking API request (the routes' step is {@link #reads}). */
+    public SegmentRequest read(Object body, String contentType, String contentEncoding, String authorization, String call) {
         String kind = CALLS.get(call);
         if (kind == null) {
             throw new IngestException(404, "unknown_call", "No such Tracking API call: /v1/" + call);

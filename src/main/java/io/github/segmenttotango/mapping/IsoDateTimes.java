@@ -144,9 +144,10 @@ public final class IsoDateTimes {
         }
         int hours = number(text, at + 1, 2);
         int minutes = number(text, at + 4, 2);
-        if (hours < 0 || minutes < 0 || hours > 18 || minutes > 59) {
+        if (hours < 0 || minutes < 0) {
             return null;
         }
+        // beyond ±18:00, or minutes past 59: not an offset
         try {
             return sign == '+' ? ZoneOffset.ofHoursMinutes(hours, minutes) : ZoneOffset.ofHoursMinutes(-hours, -minutes);
         } catch (DateTimeException outOfRange) {
