@@ -15,12 +15,11 @@ import io.github.segmenttotango.ingest.TrackingApiUnavailable;
 import io.github.segmenttotango.ingest.WebhookSignatures;
 import io.github.segmenttotango.ingest.WriteKeys;
 import io.github.segmenttotango.metrics.BundleMetrics;
-import io.github.segmenttotango.queue.AsyncQueueSender;
+import io.github.segmenttotango.queue.InBrokerQueueSender;
 import io.github.segmenttotango.queue.IngestFirst;
 
 import io.micrometer.core.instrument.Gauge;
 
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.Predicate;
@@ -43,11 +42,11 @@ final class IngestBeans {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestBeans.class);
     /**
-     * The events queue's messages stay under the broker's threshold for "large" messages (100 KiB
-     * by default), which it stores in files of their own; a larger request is still one message.
+     * The requests joined in one message of the events queue stay under this; a larger request is
+     * still one message (the broker keeps one larger than a journal record, about 490 KiB, as a
+     * "large" message, in a file of its own).
      */
     private static final int EVENTS_MESSAGE_BYTES = 96 * 1024;
-    private static final int CONFIRMATION_WINDOW_BYTES = 1 << 20;
     /** How long the events reader waits for a first message when the queue is empty. */
     private static final long QUEUE_WAIT_MILLIS = 100;
 
@@ -55,9 +54,9 @@ final class IngestBeans {
     }
 
     /**
-     * The writer of the events queue: on the embedded broker, asynchronous sends on a connection of its
-     * own, up to {@code ingest.queue.max-in-flight} messages on their way to disk at once; another
-     * endpoint, one send at a time through Camel.
+     * The writer of the events queue: on the embedded broker, sends routed inside it (no client, no
+     * connection: {@link InBrokerQueueSender}), up to {@code ingest.queue.max-in-flight} messages on
+     * their way to disk at once; another endpoint, one send at a time through Camel.
      */
     private static EventsQueueWriter eventsQueueWriter(CamelContext context, QueueBeans.Queue queue) {
         String name = QueueBeans.jmsQueueOf(context, "ingest.queue-uri");
@@ -79,17 +78,7 @@ final class IngestBeans {
             throw new IllegalArgumentException("ingest.queue.max-in-flight (INGEST_QUEUE_MAX_IN_FLIGHT) must be a whole number"
                     + " from 1 to 64, not '" + inFlight + "'");
         }
-        ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory(queue.broker().inVmUrl());
-        connections.setCacheDestinations(true);
-        // the broker answers each send once it is on disk, without the sender waiting (a confirmation
-        // window other than -1 has it answer every send, after its journal's sync). The window is the
-        // bytes after which the two sides also tell each other which packets they have, for a resend
-        // after a failover that an in-VM broker never has: 0 would exchange those at every message,
-        // two more hand-overs between threads each way; the producer's credits cover the messages in
-        // flight, so that starting a send does not wait for them
-        connections.setConfirmationWindowSize(CONFIRMATION_WINDOW_BYTES);
-        connections.setProducerWindowSize(maxInFlight * 2 * EVENTS_MESSAGE_BYTES);
-        AsyncQueueSender sender = new AsyncQueueSender(connections, name);
+        InBrokerQueueSender sender = new InBrokerQueueSender(queue.broker(), name);
         Services.add(context, sender, "the events queue's sender");
         sender.start();
         return new EventsQueueWriter(sender::send, EVENTS_MESSAGE_BYTES, maxInFlight);

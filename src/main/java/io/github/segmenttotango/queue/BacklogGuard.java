@@ -81,7 +81,7 @@ public final class BacklogGuard {
             throw new IngestException(503, "disk_full", "The bundle's data disk is full: events cannot be stored; send again later");
         }
         if (eventsQueueFull()) {
-            // refused here rather than by the broker, whose client keeps each message it refused (AsyncQueueSender)
+            // refused here, before the request is read, rather than by the broker at the send
             throw new IngestException(503, "queue_unavailable", "The events queue is full (delivery.queue.max-bytes):"
                     + " events cannot be stored now; send again later");
         }

@@ -134,6 +134,14 @@ public class EmbeddedQueueBroker extends ServiceSupport {
                 .setAutoCreateAddresses(true);
     }
 
+    /** The running broker, for the senders that route into it ({@link InBrokerQueueSender}). */
+    ActiveMQServer server() {
+        if (broker == null || !broker.isStarted()) {
+            throw new IllegalStateException("the queue broker is not running");
+        }
+        return broker;
+    }
+
     /** The URL clients of this JVM reach the broker at. */
     public String inVmUrl() {
         return inVmUrl;

@@ -81,9 +81,7 @@ class PageWritesAtOnceServerTest {
         Path running = folder.resolve("running");
         EmbeddedQueueBroker broker = new EmbeddedQueueBroker(running, 2 << 20, 99, "events");
         broker.start();
-        ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory(broker.inVmUrl());
-        factory.setConfirmationWindowSize(1 << 20);
-        AsyncQueueSender sender = new AsyncQueueSender(factory, "events");
+        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
         sender.start();
         try {
             List<CompletableFuture<Exception>> confirmations = new ArrayList<>();

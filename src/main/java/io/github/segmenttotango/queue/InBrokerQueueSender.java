@@ -1,0 +1,133 @@
+package io.github.segmenttotango.queue;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+import jakarta.jms.JMSException;
+
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.io.IOCallback;
+import org.apache.activemq.artemis.core.message.impl.CoreMessage;
+import org.apache.activemq.artemis.core.persistence.OperationContext;
+import org.apache.activemq.artemis.core.persistence.StorageManager;
+import org.apache.activemq.artemis.core.persistence.impl.journal.LargeServerMessageImpl;
+import org.apache.activemq.artemis.core.persistence.impl.journal.OperationContextImpl;
+import org.apache.activemq.artemis.core.postoffice.RoutingStatus;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.camel.support.service.ServiceSupport;
+
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * Sends persistent messages to one queue of the embedded broker from inside it: the message is routed
+ * by the broker's post office on the caller's thread, as the broker routes a client's send, and
+ * {@code done} is called once the broker's storage has it on disk (its journal's sync, or its page
+ * file's when the queue pages), as the broker confirms a client's durable send. What it saves against
+ * a JMS client on the in-VM connector (the same broker, the same storage, the same syncs) is the
+ * hand-overs between threads around each send: the client's packet to the connector's thread, the
+ * server session's, its confirmation back through the connection to the client's thread. Here a send
+ * from Vert.x's event loop is written by the broker's disk thread, whose sync hands the confirmation
+ * back to that event loop: two hand-overs, as a server that writes its own journal has.
+ *
+ * <p>What the broker does for a client's send and is kept here: a message id from its storage, a
+ * message too large for a journal record stored as a large message, the queue's paging and its
+ * limits (a queue whose page files are full refuses the send). A full disk refuses it too (a client
+ * would be held by its credits instead). The messages are BytesMessages to a JMS reader.
+ *
+ * <p>{@link #send} is called by one thread at a time; messages are taken in the order of the calls.
+ */
+public final class InBrokerQueueSender extends ServiceSupport {
+
+    private final EmbeddedQueueBroker broker;
+    private final SimpleString queue;
+    private ActiveMQServer server;
+    private StorageManager storage;
+    /** Where the confirmations of sends made off an event loop run: one of the broker's ordered executors. */
+    private Executor brokerThread;
+
+    public InBrokerQueueSender(EmbeddedQueueBroker broker, String queue) {
+        this.broker = broker;
+        this.queue = SimpleString.of(queue);
+    }
+
+    @Override
+    protected void doStart() throws Exception {
+        server = broker.server();
+        storage = server.getStorageManager();
+        brokerThread = server.getExecutorFactory().getExecutor();
+        ensureQueue();
+    }
+
+    /** The queue and its address, as a JMS sender's first send creates them; one left from before stays as it is. */
+    private void ensureQueue() throws Exception {
+        server.createQueue(QueueConfiguration.of(queue).setAddress(queue).setRoutingType(RoutingType.ANYCAST)
+                .setDurable(true).setAutoCreateAddress(true), true);
+    }
+
+    /**
+     * Sends one message; {@code done} is called with null once it is on disk, or with the failure (a
+     * {@link JMSException}, as the JMS sender's) when it was not taken. From Vert.x's event loop, the
+     * confirmation comes back on that event loop.
+     */
+    public void send(byte[] body, Consumer<? super JMSException> done) {
+        if (server.getPagingManager().isDiskFull()) {
+            done.accept(new JMSException("The events queue did not take a message: the disk of the broker's data is full"));
+            return;
+        }
+        Context eventLoop = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
+        Executor confirmations = eventLoop == null ? brokerThread : task -> eventLoop.runOnContext(ignored -> task.run());
+        OperationContext sending = new OperationContextImpl(confirmations);
+        // the broker's storage lines up each write of the send on the thread's operation context
+        OperationContext before = OperationContextImpl.getContext();
+        OperationContextImpl.setContext(sending);
+        try {
+            RoutingStatus routed = route(body);
+            if (routed == RoutingStatus.NO_BINDINGS) {
+                // the queue went (an operator deleted it): once more, on the queue made again
+                ensureQueue();
+                routed = route(body);
+            }
+            if (routed != RoutingStatus.OK) {
+                done.accept(new JMSException("The events queue did not take a message: " + routed));
+                return;
+            }
+            sending.executeOnCompletion(new IOCallback() {
+                @Override
+                public void done() {
+                    done.accept(null);
+                }
+
+                @Override
+                public void onError(int code, String message) {
+                    done.accept(new JMSException("The events queue did not take a message: " + message, String.valueOf(code)));
+                }
+            });
+        } catch (Exception failure) {
+            JMSException refusal = new JMSException("The events queue did not take a message: " + failure.getMessage());
+            refusal.setLinkedException(failure);
+            refusal.initCause(failure);
+            done.accept(refusal);
+        } finally {
+            OperationContextImpl.setContext(before);
+        }
+    }
+
+    private RoutingStatus route(byte[] body) throws Exception {
+        CoreMessage message = new CoreMessage(storage.generateID(), body.length + 64);
+        message.setType(Message.BYTES_TYPE);
+        message.setDurable(true);
+        message.setAddress(queue);
+        message.setRoutingType(RoutingType.ANYCAST);
+        message.getBodyBuffer().writeBytes(body);
+        return server.getPostOffice().route(LargeServerMessageImpl.checkLargeMessage(message, storage), false);
+    }
+
+    @Override
+    protected void doStop() {
+        // nothing of its own: the broker stops after the routes that send
+    }
+}

@@ -1,0 +1,195 @@
+package io.github.segmenttotango.queue;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+import jakarta.jms.BytesMessage;
+import jakarta.jms.Connection;
+import jakarta.jms.JMSException;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The events queue's sender, routing into a real embedded broker: what a JMS reader gets, a full queue, a full disk. */
+class InBrokerQueueSenderTest {
+
+    private static final byte[] TEN_KB = new byte[10 * 1024];
+
+    @TempDir
+    Path folder;
+
+    /**
+     * A JMS reader gets BytesMessages with the bytes sent, in the order sent: small ones, one larger
+     * than a journal record (the broker keeps it as a large message), and one paged once the queue's
+     * 2 MB in memory are full.
+     */
+    @Test
+    void aReaderGetsTheBytesSentInOrderWhateverTheirSize() throws Exception {
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 2 << 20, 99, "events");
+        broker.start();
+        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
+        sender.start();
+        try {
+            Random random = new Random(7);
+            List<byte[]> sent = new ArrayList<>();
+            for (int size : new int[] {1, 100, 96 * 1024, 700 * 1024, 200_000, 5}) {
+                byte[] body = new byte[size];
+                random.nextBytes(body);
+                sent.add(body);
+            }
+            for (int i = 0; i < 300; i++) {
+                sent.add(ByteBuffer.allocate(8 * 1024).putInt(i).array());
+            }
+            List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
+            for (byte[] body : sent) {
+                confirmations.add(sendAsync(sender, body));
+            }
+            for (CompletableFuture<Optional<JMSException>> confirmed : confirmations) {
+                assertNull(confirmed.get(20, TimeUnit.SECONDS).orElse(null), "taken");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == sent.size());
+
+            try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
+                    Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                    MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
+                reading.start();
+                for (int i = 0; i < sent.size(); i++) {
+                    BytesMessage read = (BytesMessage) consumer.receive(10_000);
+                    assertNotNull(read, "message " + i);
+                    byte[] body = new byte[(int) read.getBodyLength()];
+                    read.readBytes(body);
+                    assertArrayEquals(sent.get(i), body, "message " + i + ", in the order sent");
+                }
+                assertNull(consumer.receiveNoWait(), "nothing more");
+            }
+        } finally {
+            sender.stop();
+            broker.stop();
+        }
+    }
+
+    /** A send from Vert.x's event loop does not wait there, and its confirmation comes back on that event loop. */
+    @Test
+    void aSendFromAnEventLoopIsConfirmedOnThatEventLoop() throws Exception {
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 1 << 20, 99, "events");
+        broker.start();
+        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
+        sender.start();
+        Vertx vertx = Vertx.vertx();
+        try {
+            Context eventLoop = vertx.getOrCreateContext();
+            CompletableFuture<Thread> sentOn = new CompletableFuture<>();
+            CompletableFuture<Thread> confirmedOn = new CompletableFuture<>();
+            CompletableFuture<Context> confirmedIn = new CompletableFuture<>();
+            eventLoop.runOnContext(ignored -> {
+                sender.send(TEN_KB, failure -> {
+                    confirmedIn.complete(Vertx.currentContext());
+                    confirmedOn.complete(Thread.currentThread());
+                });
+                sentOn.complete(Thread.currentThread());
+            });
+            Thread loop = sentOn.get(10, TimeUnit.SECONDS);
+            assertSame(loop, confirmedOn.get(10, TimeUnit.SECONDS), "confirmed on the event loop that sent");
+            assertSame(eventLoop, confirmedIn.get(10, TimeUnit.SECONDS));
+            // the queue counts a message once its own thread has taken it in, a moment after the confirmation
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 1);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            sender.stop();
+            broker.stop();
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesSendsAndTakesThemAgainOnceTheReaderMadeRoom() throws Exception {
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 100_000, 99, "events");
+        broker.start();
+        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
+        sender.start();
+        try {
+            assertFalse(broker.full("events"));
+            int taken = 0;
+            JMSException refusal = null;
+            while (refusal == null && taken < 1000) {
+                Optional<JMSException> sent = send(sender, TEN_KB);
+                if (sent.isPresent()) {
+                    refusal = sent.get();
+                } else {
+                    taken++;
+                }
+            }
+            assertNotNull(refusal, "a queue of 100,000 bytes refuses a message at last");
+            assertTrue(refusal.getMessage().startsWith("The events queue did not take a message"), refusal.getMessage());
+            assertTrue(taken >= 5, "it took messages until it was full: " + taken);
+            assertTrue(broker.full("events"), "the broker says the queue is full, so that ingest answers 503 without sending");
+            int inQueue = taken;
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == inQueue);
+            assertTrue(send(sender, TEN_KB).isPresent(), "still full");
+
+            try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
+                    Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                    MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
+                reading.start();
+                for (int i = 0; i < taken; i++) {
+                    assertNotNull(consumer.receive(10_000), "message " + i);
+                }
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !broker.full("events"));
+            assertNull(send(sender, TEN_KB).orElse(null), "taken again once the reader made room");
+            assertNull(send(sender, TEN_KB).orElse(null));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 2);
+        } finally {
+            sender.stop();
+            broker.stop();
+        }
+    }
+
+    /** The broker's disk past its max-disk-usage: a send is refused at once (a JMS client would be held instead). */
+    @Test
+    void aFullDiskRefusesSendsAtOnce() throws Exception {
+        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 1 << 20, 0, "events");
+        broker.start();
+        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
+        sender.start();
+        try {
+            JMSException refusal = Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> send(sender, TEN_KB).orElse(null), failure -> failure != null);
+            assertTrue(refusal.getMessage().contains("disk"), refusal.getMessage());
+        } finally {
+            sender.stop();
+            broker.stop();
+        }
+    }
+
+    private static CompletableFuture<Optional<JMSException>> sendAsync(InBrokerQueueSender sender, byte[] body) {
+        CompletableFuture<Optional<JMSException>> answer = new CompletableFuture<>();
+        sender.send(body, failure -> answer.complete(Optional.ofNullable(failure)));
+        return answer;
+    }
+
+    /** Sends and waits for the broker's answer: empty once it is on disk, else the refusal. */
+    private static Optional<JMSException> send(InBrokerQueueSender sender, byte[] body) throws Exception {
+        return sendAsync(sender, body).get(10, TimeUnit.SECONDS);
+    }
+}
