@@ -18,6 +18,7 @@ import jakarta.jms.Session;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,27 @@ class InBrokerQueueSenderTest {
     @TempDir
     Path folder;
 
+    private EmbeddedQueueBroker broker;
+    private InBrokerQueueSender sender;
+
+    /** A broker whose queue keeps {@code maxBytes} in memory and as much paged, and the sender on its queue "events". */
+    private void start(long maxBytes, int maxDiskUsage) throws Exception {
+        broker = new EmbeddedQueueBroker(folder, maxBytes, maxDiskUsage, "events");
+        broker.start();
+        sender = new InBrokerQueueSender(broker, "events");
+        sender.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (sender != null) {
+            sender.stop();
+        }
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+
     /**
      * A JMS reader gets BytesMessages with the bytes sent, in the order sent: small ones, one larger
      * than a journal record (the broker keeps it as a large message), and one paged once the queue's
@@ -46,56 +68,45 @@ class InBrokerQueueSenderTest {
      */
     @Test
     void aReaderGetsTheBytesSentInOrderWhateverTheirSize() throws Exception {
-        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 2 << 20, 99, "events");
-        broker.start();
-        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
-        sender.start();
-        try {
-            Random random = new Random(7);
-            List<byte[]> sent = new ArrayList<>();
-            for (int size : new int[] {1, 100, 96 * 1024, 700 * 1024, 200_000, 5}) {
-                byte[] body = new byte[size];
-                random.nextBytes(body);
-                sent.add(body);
-            }
-            for (int i = 0; i < 300; i++) {
-                sent.add(ByteBuffer.allocate(8 * 1024).putInt(i).array());
-            }
-            List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
-            for (byte[] body : sent) {
-                confirmations.add(sendAsync(sender, body));
-            }
-            for (CompletableFuture<Optional<JMSException>> confirmed : confirmations) {
-                assertNull(confirmed.get(20, TimeUnit.SECONDS).orElse(null), "taken");
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == sent.size());
+        start(2 << 20, 99);
+        Random random = new Random(7);
+        List<byte[]> sent = new ArrayList<>();
+        for (int size : new int[] {1, 100, 96 * 1024, 700 * 1024, 200_000, 5}) {
+            byte[] body = new byte[size];
+            random.nextBytes(body);
+            sent.add(body);
+        }
+        for (int i = 0; i < 300; i++) {
+            sent.add(ByteBuffer.allocate(8 * 1024).putInt(i).array());
+        }
+        List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
+        for (byte[] body : sent) {
+            confirmations.add(sendAsync(sender, body));
+        }
+        for (CompletableFuture<Optional<JMSException>> confirmed : confirmations) {
+            assertNull(confirmed.get(20, TimeUnit.SECONDS).orElse(null), "taken");
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == sent.size());
 
-            try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
-                    Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
-                    MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
-                reading.start();
-                for (int i = 0; i < sent.size(); i++) {
-                    BytesMessage read = (BytesMessage) consumer.receive(10_000);
-                    assertNotNull(read, "message " + i);
-                    byte[] body = new byte[(int) read.getBodyLength()];
-                    read.readBytes(body);
-                    assertArrayEquals(sent.get(i), body, "message " + i + ", in the order sent");
-                }
-                assertNull(consumer.receiveNoWait(), "nothing more");
+        try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
+                Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
+            reading.start();
+            for (int i = 0; i < sent.size(); i++) {
+                BytesMessage read = (BytesMessage) consumer.receive(10_000);
+                assertNotNull(read, "message " + i);
+                byte[] body = new byte[(int) read.getBodyLength()];
+                read.readBytes(body);
+                assertArrayEquals(sent.get(i), body, "message " + i + ", in the order sent");
             }
-        } finally {
-            sender.stop();
-            broker.stop();
+            assertNull(consumer.receiveNoWait(), "nothing more");
         }
     }
 
     /** A send from Vert.x's event loop does not wait there, and its confirmation comes back on that event loop. */
     @Test
     void aSendFromAnEventLoopIsConfirmedOnThatEventLoop() throws Exception {
-        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 1 << 20, 99, "events");
-        broker.start();
-        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
-        sender.start();
+        start(1 << 20, 99);
         Vertx vertx = Vertx.vertx();
         try {
             Context eventLoop = vertx.getOrCreateContext();
@@ -116,70 +127,52 @@ class InBrokerQueueSenderTest {
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 1);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            sender.stop();
-            broker.stop();
         }
     }
 
     @Test
     void aFullQueueRefusesSendsAndTakesThemAgainOnceTheReaderMadeRoom() throws Exception {
-        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 100_000, 99, "events");
-        broker.start();
-        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
-        sender.start();
-        try {
-            assertFalse(broker.full("events"));
-            int taken = 0;
-            JMSException refusal = null;
-            while (refusal == null && taken < 1000) {
-                Optional<JMSException> sent = send(sender, TEN_KB);
-                if (sent.isPresent()) {
-                    refusal = sent.get();
-                } else {
-                    taken++;
-                }
+        start(100_000, 99);
+        assertFalse(broker.full("events"));
+        int taken = 0;
+        JMSException refusal = null;
+        while (refusal == null && taken < 1000) {
+            Optional<JMSException> sent = send(sender, TEN_KB);
+            if (sent.isPresent()) {
+                refusal = sent.get();
+            } else {
+                taken++;
             }
-            assertNotNull(refusal, "a queue of 100,000 bytes refuses a message at last");
-            assertTrue(refusal.getMessage().startsWith("The events queue did not take a message"), refusal.getMessage());
-            assertTrue(taken >= 5, "it took messages until it was full: " + taken);
-            assertTrue(broker.full("events"), "the broker says the queue is full, so that ingest answers 503 without sending");
-            int inQueue = taken;
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == inQueue);
-            assertTrue(send(sender, TEN_KB).isPresent(), "still full");
-
-            try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
-                    Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
-                    MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
-                reading.start();
-                for (int i = 0; i < taken; i++) {
-                    assertNotNull(consumer.receive(10_000), "message " + i);
-                }
-            }
-            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !broker.full("events"));
-            assertNull(send(sender, TEN_KB).orElse(null), "taken again once the reader made room");
-            assertNull(send(sender, TEN_KB).orElse(null));
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 2);
-        } finally {
-            sender.stop();
-            broker.stop();
         }
+        assertNotNull(refusal, "a queue of 100,000 bytes refuses a message at last");
+        assertTrue(refusal.getMessage().startsWith("The events queue did not take a message"), refusal.getMessage());
+        assertTrue(taken >= 5, "it took messages until it was full: " + taken);
+        assertTrue(broker.full("events"), "the broker says the queue is full, so that ingest answers 503 without sending");
+        int inQueue = taken;
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == inQueue);
+        assertTrue(send(sender, TEN_KB).isPresent(), "still full");
+
+        try (Connection reading = new ActiveMQConnectionFactory(broker.inVmUrl()).createConnection();
+                Session session = reading.createSession(false, Session.AUTO_ACKNOWLEDGE);
+                MessageConsumer consumer = session.createConsumer(session.createQueue("events"))) {
+            reading.start();
+            for (int i = 0; i < taken; i++) {
+                assertNotNull(consumer.receive(10_000), "message " + i);
+            }
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !broker.full("events"));
+        assertNull(send(sender, TEN_KB).orElse(null), "taken again once the reader made room");
+        assertNull(send(sender, TEN_KB).orElse(null));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 2);
     }
 
     /** The broker's disk past its max-disk-usage: a send is refused at once (a JMS client would be held instead). */
     @Test
     void aFullDiskRefusesSendsAtOnce() throws Exception {
-        EmbeddedQueueBroker broker = new EmbeddedQueueBroker(folder, 1 << 20, 0, "events");
-        broker.start();
-        InBrokerQueueSender sender = new InBrokerQueueSender(broker, "events");
-        sender.start();
-        try {
-            JMSException refusal = Awaitility.await().atMost(Duration.ofSeconds(20))
-                    .until(() -> send(sender, TEN_KB).orElse(null), failure -> failure != null);
-            assertTrue(refusal.getMessage().contains("disk"), refusal.getMessage());
-        } finally {
-            sender.stop();
-            broker.stop();
-        }
+        start(1 << 20, 0);
+        JMSException refusal = Awaitility.await().atMost(Duration.ofSeconds(20))
+                .until(() -> send(sender, TEN_KB).orElse(null), failure -> failure != null);
+        assertTrue(refusal.getMessage().contains("disk"), refusal.getMessage());
     }
 
     private static CompletableFuture<Optional<JMSException>> sendAsync(InBrokerQueueSender sender, byte[] body) {
