@@ -84,36 +84,39 @@ public final class InBrokerQueueSender extends ServiceSupport {
         // the broker's storage lines up each write of the send on the thread's operation context
         OperationContext before = OperationContextImpl.getContext();
         OperationContextImpl.setContext(sending);
+        RoutingStatus routed;
         try {
-            RoutingStatus routed = route(body);
+            routed = route(body);
             if (routed == RoutingStatus.NO_BINDINGS) {
                 // the queue went (an operator deleted it): once more, on the queue made again
                 ensureQueue();
                 routed = route(body);
             }
-            if (routed != RoutingStatus.OK) {
-                done.accept(new JMSException("The events queue did not take a message: " + routed));
-                return;
-            }
-            sending.executeOnCompletion(new IOCallback() {
-                @Override
-                public void done() {
-                    done.accept(null);
-                }
-
-                @Override
-                public void onError(int code, String message) {
-                    done.accept(new JMSException("The events queue did not take a message: " + message, String.valueOf(code)));
-                }
-            });
         } catch (Exception failure) {
             JMSException refusal = new JMSException("The events queue did not take a message: " + failure.getMessage());
             refusal.setLinkedException(failure);
             refusal.initCause(failure);
             done.accept(refusal);
+            return;
         } finally {
             OperationContextImpl.setContext(before);
         }
+        if (routed != RoutingStatus.OK) {
+            done.accept(new JMSException("The events queue did not take a message: " + routed));
+            return;
+        }
+        // called once: here at once when the writes are already on disk, else by the thread that synced them
+        sending.executeOnCompletion(new IOCallback() {
+            @Override
+            public void done() {
+                done.accept(null);
+            }
+
+            @Override
+            public void onError(int code, String message) {
+                done.accept(new JMSException("The events queue did not take a message: " + message, String.valueOf(code)));
+            }
+        });
     }
 
     private RoutingStatus route(byte[] body) throws Exception {
