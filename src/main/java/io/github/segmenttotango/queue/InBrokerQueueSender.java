@@ -1,8 +1,5 @@
 package io.github.segmenttotango.queue;
 
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-
 import jakarta.jms.JMSException;
 
 import org.apache.activemq.artemis.api.core.Message;
@@ -19,7 +16,6 @@ import org.apache.activemq.artemis.core.postoffice.RoutingStatus;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.camel.support.service.ServiceSupport;
 
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +27,7 @@ import java.util.function.Consumer;
  * hand-overs between threads around each send: the client's packet to the connector's thread, the
  * server session's, its confirmation back through the connection to the client's thread. Here a send
  * from Vert.x's event loop is written by the broker's disk thread, whose sync hands the confirmation
- * back to that event loop: two hand-overs, as a server that writes its own journal has.
+ * to one of the broker's ordered executors, which answers on the event loop: three hand-overs.
  *
  * <p>What the broker does for a client's send and is kept here: a message id from its storage, a
  * message too large for a journal record stored as a large message, the queue's paging and its
@@ -46,8 +42,8 @@ public final class InBrokerQueueSender extends ServiceSupport {
     private final SimpleString queue;
     private ActiveMQServer server;
     private StorageManager storage;
-    /** Where the confirmations of sends made off an event loop run: one of the broker's ordered executors. */
-    private Executor brokerThread;
+    /** The operation context of every send: its confirmations run in order on one of the broker's ordered executors. */
+    private OperationContext sending;
 
     public InBrokerQueueSender(EmbeddedQueueBroker broker, String queue) {
         this.broker = broker;
@@ -58,7 +54,7 @@ public final class InBrokerQueueSender extends ServiceSupport {
     protected void doStart() throws Exception {
         server = broker.server();
         storage = server.getStorageManager();
-        brokerThread = server.getExecutorFactory().getExecutor();
+        sending = new OperationContextImpl(server.getExecutorFactory().getExecutor());
         ensureQueue();
     }
 
@@ -70,18 +66,18 @@ public final class InBrokerQueueSender extends ServiceSupport {
 
     /**
      * Sends one message; {@code done} is called with null once it is on disk, or with the failure (a
-     * {@link JMSException}, as the JMS sender's) when it was not taken. From Vert.x's event loop, the
-     * confirmation comes back on that event loop.
+     * {@link JMSException}, as the JMS sender's) when it was not taken. Confirmations come in the order
+     * of the sends, on one of the broker's threads.
      */
     public void send(byte[] body, Consumer<? super JMSException> done) {
         if (server.getPagingManager().isDiskFull()) {
             done.accept(new JMSException("The events queue did not take a message: the disk of the broker's data is full"));
             return;
         }
-        Context eventLoop = Context.isOnEventLoopThread() ? Vertx.currentContext() : null;
-        Executor confirmations = eventLoop == null ? brokerThread : task -> eventLoop.runOnContext(ignored -> task.run());
-        OperationContext sending = new OperationContextImpl(confirmations);
-        // the broker's storage lines up each write of the send on the thread's operation context
+        // the broker's storage lines up each write of the send on the thread's operation context: one
+        // for all the sends, as a client's session has, so that what the broker does once a message is
+        // stored (the reference added to the queue, a paged message's delivery) follows the order of the
+        // sends; a context of each send's own let a paged message pass journal ones still syncing
         OperationContext before = OperationContextImpl.getContext();
         OperationContextImpl.setContext(sending);
         RoutingStatus routed;
