@@ -71,7 +71,7 @@ public final class InBrokerQueueSender extends ServiceSupport {
      */
     public void send(byte[] body, Consumer<? super JMSException> done) {
         if (server.getPagingManager().isDiskFull()) {
-            done.accept(new JMSException("The events queue did not take a message: the disk of the broker's data is full"));
+            done.accept(refusal("the disk of the broker's data is full", null, null));
             return;
         }
         // the broker's storage lines up each write of the send on the thread's operation context: one
@@ -89,16 +89,13 @@ public final class InBrokerQueueSender extends ServiceSupport {
                 routed = route(body);
             }
         } catch (Exception failure) {
-            JMSException refusal = new JMSException("The events queue did not take a message: " + failure.getMessage());
-            refusal.setLinkedException(failure);
-            refusal.initCause(failure);
-            done.accept(refusal);
+            done.accept(refusal(failure.getMessage(), null, failure));
             return;
         } finally {
             OperationContextImpl.setContext(before);
         }
         if (routed != RoutingStatus.OK) {
-            done.accept(new JMSException("The events queue did not take a message: " + routed));
+            done.accept(refusal(String.valueOf(routed), null, null));
             return;
         }
         // called once: here at once when the writes are already on disk, else by the thread that synced them
@@ -110,9 +107,19 @@ public final class InBrokerQueueSender extends ServiceSupport {
 
             @Override
             public void onError(int code, String message) {
-                done.accept(new JMSException("The events queue did not take a message: " + message, String.valueOf(code)));
+                done.accept(refusal(message, String.valueOf(code), null));
             }
         });
+    }
+
+    /** The refusal a send's {@code done} gets: a JMS exception, as the Tracking API's 503 expects, with its cause when there is one. */
+    private static JMSException refusal(String reason, String errorCode, Exception cause) {
+        JMSException refusal = new JMSException("The events queue did not take a message: " + reason, errorCode);
+        if (cause != null) {
+            refusal.setLinkedException(cause);
+            refusal.initCause(cause);
+        }
+        return refusal;
     }
 
     private RoutingStatus route(byte[] body) throws Exception {
