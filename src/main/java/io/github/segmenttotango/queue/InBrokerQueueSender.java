@@ -1,5 +1,9 @@
 package io.github.segmenttotango.queue;
 
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.ContextInternal;
+
 import jakarta.jms.JMSException;
 
 import org.apache.activemq.artemis.api.core.Message;
@@ -16,6 +20,7 @@ import org.apache.activemq.artemis.core.postoffice.RoutingStatus;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.camel.support.service.ServiceSupport;
 
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
@@ -27,14 +32,18 @@ import java.util.function.Consumer;
  * hand-overs between threads around each send: the client's packet to the connector's thread, the
  * server session's, its confirmation back through the connection to the client's thread. Here a send
  * from Vert.x's event loop is written by the broker's disk thread, whose sync hands the confirmation
- * to one of the broker's ordered executors, which answers on the event loop: three hand-overs.
+ * back to that event loop: two hand-overs.
  *
  * <p>What the broker does for a client's send and is kept here: a message id from its storage, a
  * message too large for a journal record stored as a large message, the queue's paging and its
  * limits (a queue whose page files are full refuses the send). A full disk refuses it too (a client
  * would be held by its credits instead). The messages are BytesMessages to a JMS reader.
  *
- * <p>{@link #send} is called by one thread at a time; messages are taken in the order of the calls.
+ * <p>{@link #send} is called by one thread at a time. The messages one thread sends are taken in the
+ * order of its calls, as a client session's are: each event loop has an operation context of its own,
+ * the other threads share one, whose confirmations run on one of the broker's ordered executors.
+ * Messages sent by different threads have no order between them, as those of two sessions have none;
+ * a request answered before the next one is sent is in the queue before it whatever the threads.
  */
 public final class InBrokerQueueSender extends ServiceSupport {
 
@@ -42,8 +51,10 @@ public final class InBrokerQueueSender extends ServiceSupport {
     private final SimpleString queue;
     private ActiveMQServer server;
     private StorageManager storage;
-    /** The operation context of every send: its confirmations run in order on one of the broker's ordered executors. */
-    private OperationContext sending;
+    /** The operation context of the sends of threads that are not event loops: confirmed in order on one of the broker's ordered executors. */
+    private OperationContext offEventLoop;
+    /** Each event loop's operation context, confirmed in order on that event loop; made again at each start. */
+    private ThreadLocal<OperationContext> onEventLoops;
 
     public InBrokerQueueSender(EmbeddedQueueBroker broker, String queue) {
         this.broker = broker;
@@ -54,8 +65,27 @@ public final class InBrokerQueueSender extends ServiceSupport {
     protected void doStart() throws Exception {
         server = broker.server();
         storage = server.getStorageManager();
-        sending = new OperationContextImpl(server.getExecutorFactory().getExecutor());
+        offEventLoop = new OperationContextImpl(server.getExecutorFactory().getExecutor());
+        onEventLoops = ThreadLocal.withInitial(InBrokerQueueSender::eventLoopContext);
         ensureQueue();
+    }
+
+    /** The operation context of this thread's sends. */
+    private OperationContext context() {
+        OperationContext own = Context.isOnEventLoopThread() ? onEventLoops.get() : null;
+        return own != null ? own : offEventLoop;
+    }
+
+    /** A context confirmed on this event loop, or null when the thread runs none of Vert.x's contexts. */
+    private static OperationContext eventLoopContext() {
+        Context current = Vertx.currentContext();
+        if (current == null) {
+            return null;
+        }
+        // the event loop's own context, not a request's duplicate of it, which this would keep for good
+        Context eventLoop = current instanceof ContextInternal internal ? internal.unwrap() : current;
+        Executor onEventLoop = task -> eventLoop.runOnContext(ignored -> task.run());
+        return new OperationContextImpl(onEventLoop);
     }
 
     /** The queue and its address, as a JMS sender's first send creates them; one left from before stays as it is. */
@@ -67,7 +97,7 @@ public final class InBrokerQueueSender extends ServiceSupport {
     /**
      * Sends one message; {@code done} is called with null once it is on disk, or with the failure (a
      * {@link JMSException}, as the JMS sender's) when it was not taken. Confirmations come in the order
-     * of the sends, on one of the broker's threads.
+     * of the thread's sends: on the event loop that sent, or on one of the broker's threads.
      */
     public void send(byte[] body, Consumer<? super JMSException> done) {
         if (server.getPagingManager().isDiskFull()) {
@@ -75,9 +105,10 @@ public final class InBrokerQueueSender extends ServiceSupport {
             return;
         }
         // the broker's storage lines up each write of the send on the thread's operation context: one
-        // for all the sends, as a client's session has, so that what the broker does once a message is
-        // stored (the reference added to the queue, a paged message's delivery) follows the order of the
-        // sends; a context of each send's own let a paged message pass journal ones still syncing
+        // for all the thread's sends, as a client's session has, so that what the broker does once a
+        // message is stored (the reference added to the queue, a paged message's delivery) follows the
+        // order of the sends; a context of each send's own let a paged message pass journal ones still syncing
+        OperationContext sending = context();
         OperationContext before = OperationContextImpl.getContext();
         OperationContextImpl.setContext(sending);
         RoutingStatus routed;

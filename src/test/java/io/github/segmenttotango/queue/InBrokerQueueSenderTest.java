@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
@@ -63,11 +63,43 @@ class InBrokerQueueSenderTest {
     /**
      * A JMS reader gets BytesMessages with the bytes sent, in the order sent: small ones, one larger
      * than a journal record (the broker keeps it as a large message), and one paged once the queue's
-     * 2 MB in memory are full.
+     * 2 MB in memory are full. Sent from the test's thread: the context the threads that are not event
+     * loops share, confirmed on a broker's thread.
      */
     @Test
     void aReaderGetsTheBytesSentInOrderWhateverTheirSize() throws Exception {
         start(2 << 20, 99);
+        List<byte[]> sent = bodiesOfEverySize();
+        List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
+        for (byte[] body : sent) {
+            confirmations.add(sendAsync(sender, body));
+        }
+        assertReadInOrder(sent, confirmations);
+    }
+
+    /** The same from Vert.x's event loop, whose own context confirms the sends on it. */
+    @Test
+    void aReaderGetsTheBytesSentFromAnEventLoopInOrder() throws Exception {
+        start(2 << 20, 99);
+        List<byte[]> sent = bodiesOfEverySize();
+        Vertx vertx = Vertx.vertx();
+        try {
+            CompletableFuture<List<CompletableFuture<Optional<JMSException>>>> sending = new CompletableFuture<>();
+            vertx.getOrCreateContext().runOnContext(ignored -> {
+                List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
+                for (byte[] body : sent) {
+                    confirmations.add(sendAsync(sender, body));
+                }
+                sending.complete(confirmations);
+            });
+            assertReadInOrder(sent, sending.get(20, TimeUnit.SECONDS));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Bodies from 1 byte to 700 KB, then 300 of 8 KB numbered, which take the queue past its memory. */
+    private static List<byte[]> bodiesOfEverySize() {
         Random random = new Random(7);
         List<byte[]> sent = new ArrayList<>();
         for (int size : new int[] {1, 100, 96 * 1024, 700 * 1024, 200_000, 5}) {
@@ -78,10 +110,11 @@ class InBrokerQueueSenderTest {
         for (int i = 0; i < 300; i++) {
             sent.add(ByteBuffer.allocate(8 * 1024).putInt(i).array());
         }
-        List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
-        for (byte[] body : sent) {
-            confirmations.add(sendAsync(sender, body));
-        }
+        return sent;
+    }
+
+    private void assertReadInOrder(List<byte[]> sent, List<CompletableFuture<Optional<JMSException>>> confirmations)
+            throws Exception {
         for (CompletableFuture<Optional<JMSException>> confirmed : confirmations) {
             assertNull(confirmed.get(20, TimeUnit.SECONDS).orElse(null), "taken");
         }
@@ -102,9 +135,9 @@ class InBrokerQueueSenderTest {
         }
     }
 
-    /** A send from Vert.x's event loop returns at once; its confirmation comes later, on a broker's thread. */
+    /** A send from Vert.x's event loop returns at once; its confirmation comes later, on that event loop. */
     @Test
-    void aSendFromAnEventLoopReturnsAtOnceAndIsConfirmedOnABrokersThread() throws Exception {
+    void aSendFromAnEventLoopReturnsAtOnceAndIsConfirmedOnThatEventLoop() throws Exception {
         start(1 << 20, 99);
         Vertx vertx = Vertx.vertx();
         try {
@@ -118,7 +151,7 @@ class InBrokerQueueSenderTest {
             });
             Thread loop = sentOn.get(10, TimeUnit.SECONDS);
             assertFalse(confirmedBeforeReturn.get(), "the event loop did not wait for the disk");
-            assertNotSame(loop, confirmedOn.get(10, TimeUnit.SECONDS), "confirmed on another thread");
+            assertSame(loop, confirmedOn.get(10, TimeUnit.SECONDS), "confirmed on the event loop that sent");
             // the queue counts a message once its own thread has taken it in, a moment after the confirmation
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 1);
         } finally {
