@@ -129,7 +129,8 @@ public final class InBrokerQueueSender extends ServiceSupport {
             done.accept(refusal(String.valueOf(routed), null, null));
             return;
         }
-        // called once: here at once when the writes are already on disk, else by the thread that synced them
+        // called once: here at once when the writes are already on disk, else after their sync on the
+        // context's executor (the event loop that sent, or the broker's thread of the other senders)
         sending.executeOnCompletion(new IOCallback() {
             @Override
             public void done() {
