@@ -41,6 +41,8 @@ class InBrokerQueueSenderTest {
 
     private EmbeddedQueueBroker broker;
     private InBrokerQueueSender sender;
+    /** The Vert.x of the tests that send from an event loop, closed after each. */
+    private Vertx vertx;
 
     /** A broker whose queue keeps {@code maxBytes} in memory and as much paged, and the sender on its queue "events". */
     private void start(long maxBytes, int maxDiskUsage) throws Exception {
@@ -52,6 +54,9 @@ class InBrokerQueueSenderTest {
 
     @AfterEach
     void stop() throws Exception {
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
         if (sender != null) {
             sender.stop();
         }
@@ -70,11 +75,7 @@ class InBrokerQueueSenderTest {
     void aReaderGetsTheBytesSentInOrderWhateverTheirSize() throws Exception {
         start(2 << 20, 99);
         List<byte[]> sent = bodiesOfEverySize();
-        List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
-        for (byte[] body : sent) {
-            confirmations.add(sendAsync(sender, body));
-        }
-        assertReadInOrder(sent, confirmations);
+        assertReadInOrder(sent, sendAll(sent));
     }
 
     /** The same from Vert.x's event loop, whose own context confirms the sends on it. */
@@ -82,20 +83,18 @@ class InBrokerQueueSenderTest {
     void aReaderGetsTheBytesSentFromAnEventLoopInOrder() throws Exception {
         start(2 << 20, 99);
         List<byte[]> sent = bodiesOfEverySize();
-        Vertx vertx = Vertx.vertx();
-        try {
-            CompletableFuture<List<CompletableFuture<Optional<JMSException>>>> sending = new CompletableFuture<>();
-            vertx.getOrCreateContext().runOnContext(ignored -> {
-                List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
-                for (byte[] body : sent) {
-                    confirmations.add(sendAsync(sender, body));
-                }
-                sending.complete(confirmations);
-            });
-            assertReadInOrder(sent, sending.get(20, TimeUnit.SECONDS));
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx = Vertx.vertx();
+        CompletableFuture<List<CompletableFuture<Optional<JMSException>>>> sending = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(ignored -> sending.complete(sendAll(sent)));
+        assertReadInOrder(sent, sending.get(20, TimeUnit.SECONDS));
+    }
+
+    private List<CompletableFuture<Optional<JMSException>>> sendAll(List<byte[]> bodies) {
+        List<CompletableFuture<Optional<JMSException>>> confirmations = new ArrayList<>();
+        for (byte[] body : bodies) {
+            confirmations.add(sendAsync(sender, body));
         }
+        return confirmations;
     }
 
     /** Bodies from 1 byte to 700 KB, then 300 of 8 KB numbered, which take the queue past its memory. */
@@ -139,24 +138,20 @@ class InBrokerQueueSenderTest {
     @Test
     void aSendFromAnEventLoopReturnsAtOnceAndIsConfirmedOnThatEventLoop() throws Exception {
         start(1 << 20, 99);
-        Vertx vertx = Vertx.vertx();
-        try {
-            CompletableFuture<Thread> sentOn = new CompletableFuture<>();
-            CompletableFuture<Thread> confirmedOn = new CompletableFuture<>();
-            CompletableFuture<Boolean> confirmedBeforeReturn = new CompletableFuture<>();
-            vertx.getOrCreateContext().runOnContext(ignored -> {
-                sender.send(TEN_KB, failure -> confirmedOn.complete(Thread.currentThread()));
-                confirmedBeforeReturn.complete(confirmedOn.isDone());
-                sentOn.complete(Thread.currentThread());
-            });
-            Thread loop = sentOn.get(10, TimeUnit.SECONDS);
-            assertFalse(confirmedBeforeReturn.get(), "the event loop did not wait for the disk");
-            assertSame(loop, confirmedOn.get(10, TimeUnit.SECONDS), "confirmed on the event loop that sent");
-            // the queue counts a message once its own thread has taken it in, a moment after the confirmation
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 1);
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        }
+        vertx = Vertx.vertx();
+        CompletableFuture<Thread> sentOn = new CompletableFuture<>();
+        CompletableFuture<Thread> confirmedOn = new CompletableFuture<>();
+        CompletableFuture<Boolean> confirmedBeforeReturn = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(ignored -> {
+            sender.send(TEN_KB, failure -> confirmedOn.complete(Thread.currentThread()));
+            confirmedBeforeReturn.complete(confirmedOn.isDone());
+            sentOn.complete(Thread.currentThread());
+        });
+        Thread loop = sentOn.get(10, TimeUnit.SECONDS);
+        assertFalse(confirmedBeforeReturn.get(), "the event loop did not wait for the disk");
+        assertSame(loop, confirmedOn.get(10, TimeUnit.SECONDS), "confirmed on the event loop that sent");
+        // the queue counts a message once its own thread has taken it in, a moment after the confirmation
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.backlog("events") == 1);
     }
 
     @Test
